@@ -1,0 +1,1 @@
+//! mindmarket-analysis: statistics across runs, aggregation and plots (filled by later issues).

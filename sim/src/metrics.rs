@@ -1,0 +1,350 @@
+//! P10, metrics: one typed row per step (the columns of `steps.csv`, names with units), computed
+//! with integer reductions (order-independent) or sequential float sums in a fixed order. Also
+//! refreshes the end-of-step aggregates that the next snapshot reads.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ledger::{Account, Ledger};
+use crate::params::Params;
+use crate::phases::{StepBuf, StepCtx};
+use crate::state::{Ecosystem, NONE, Status, World};
+use crate::units::{Price, TOKEN_UNIT, USD_UNIT};
+
+/// Steps of the rolling window for revenue concentration (HHI, Gini), `concentration_window_steps`.
+pub const WINDOW: usize = 30;
+
+/// One row of `steps.csv`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct StepMetrics {
+    /// Step index (0-based).
+    pub step: u32,
+    /// Customers aware of the platform (incl. onboarded).
+    pub aware_customers: u64,
+    /// Customers onboarded.
+    pub onboarded_customers: u64,
+    /// Newly onboarded this step.
+    pub new_onboarded: u64,
+    /// Deboarded this step.
+    pub deboarded: u64,
+    /// Deboarded / onboarded at the start of the step.
+    pub churn_rate: f64,
+    /// Customers with a platform request in the active window.
+    pub active_customers_platform: u64,
+    /// Customers with an incumbent request in the active window.
+    pub active_customers_incumbent: u64,
+    /// Active platform offerings.
+    pub active_providers: u64,
+    /// Active composite platform offerings.
+    pub active_composites: u64,
+    /// Platform offerings that exited this step.
+    pub exits: u32,
+    /// Categories with at least one active platform offering.
+    pub categories_covered: u32,
+    /// End-customer requests served by the platform.
+    pub requests_platform: u64,
+    /// End-customer requests served by incumbents.
+    pub requests_incumbent: u64,
+    /// Requests that found no capacity after the last matching round.
+    pub unserved_requests: u64,
+    /// Requests served but not paid (payer short).
+    pub unpaid_requests: u64,
+    /// Σ gross of platform jobs × batch price (USD).
+    pub gmv_platform_usd: f64,
+    /// Incumbent end-customer revenue (USD).
+    pub gmv_incumbent_usd: f64,
+    /// Composite-to-supplier purchases (USD), platform and incumbent suppliers.
+    pub gmv_b2b_usd: f64,
+    /// Platform end-customer gross (tokens).
+    pub gmv_platform_tokens: f64,
+    /// Batch clearing price (USD per token).
+    pub token_price_usd: f64,
+    /// Pool mid price after the batch (USD per token).
+    pub token_price_mid_usd: f64,
+    /// Total supply (tokens).
+    pub total_supply: f64,
+    /// Circulating supply: total − treasury (tokens).
+    pub circulating_supply: f64,
+    /// Circulating − pool − passive holders (tokens).
+    pub float_supply: f64,
+    /// Treasury tokens.
+    pub treasury_tokens: f64,
+    /// Treasury cash (USD).
+    pub treasury_usd: f64,
+    /// Pool token reserve.
+    pub pool_tokens: f64,
+    /// Pool USD reserve.
+    pub pool_usd: f64,
+    /// Customer escrow (tokens).
+    pub escrow_tokens: f64,
+    /// Tokens burned this step.
+    pub burned_tokens: f64,
+    /// Fees credited to the treasury this step (tokens).
+    pub platform_fee_tokens: f64,
+    /// Batch buy flow (USD).
+    pub exchange_buy_usd: f64,
+    /// Batch sell flow (tokens).
+    pub exchange_sell_tokens: f64,
+    /// Buy flow − sell flow valued at the batch price (USD).
+    pub net_buy_usd: f64,
+    /// Price × circulating supply (USD).
+    pub market_cap_usd: f64,
+    /// Platform share of end-customer requests (0 when there are none).
+    pub platform_share_requests: f64,
+    /// Platform share of end-customer revenue (0 when there is none).
+    pub platform_share_revenue: f64,
+    /// HHI of offerings' revenue over the window (0–10 000).
+    pub hhi_offerings: f64,
+    /// HHI among platform offerings only.
+    pub hhi_platform: f64,
+    /// Gini of active platform offerings' revenue over the window (0 when it is all zero).
+    pub gini_provider_revenue: f64,
+    /// Service-payment token volume (incl. B2B) / circulating supply, per step.
+    pub velocity: f64,
+    /// Velocity × 365/step_days.
+    pub velocity_annual: f64,
+    /// Realized customer surplus over the outside option (USD).
+    pub customer_surplus_usd: f64,
+    /// Request-weighted platform price (USD).
+    pub avg_price_platform_usd: f64,
+    /// Request-weighted incumbent price (USD).
+    pub avg_price_incumbent_usd: f64,
+    /// Request-weighted platform quality.
+    pub avg_quality_platform: f64,
+    /// Request-weighted incumbent quality.
+    pub avg_quality_incumbent: f64,
+    /// Platform providers' profit this step (USD).
+    pub provider_profit_usd: f64,
+    /// Incumbents' profit this step (USD).
+    pub incumbent_profit_usd: f64,
+    /// Served / capacity over reserved platform offerings.
+    pub utilization_avg: f64,
+    /// Bad debt written off this step (USD).
+    pub bad_debt_usd: f64,
+    /// Σ token balances − supply (base units): always 0.
+    pub conservation_error_tokens: i128,
+    /// Σ fiat balances incl. the outside world (nano-USD): always 0.
+    pub conservation_error_usd: i128,
+}
+
+/// HHI Σ(100·s)² of a list of non-negative values (0 if they sum to 0).
+pub fn hhi(values: &[f64]) -> f64 {
+    let total: f64 = values.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    values.iter().map(|v| (100.0 * v / total).powi(2)).sum()
+}
+
+/// Gini G = 2Σ i·x_(i)/(nΣx) − (n + 1)/n over ascending x (i from 1); 0 if Σx = 0.
+pub fn gini(values: &[f64]) -> f64 {
+    let n = values.len();
+    let total: f64 = values.iter().sum();
+    if n == 0 || total <= 0.0 {
+        return 0.0;
+    }
+    let mut x = values.to_vec();
+    x.sort_by(f64::total_cmp);
+    let weighted: f64 = x.iter().enumerate().map(|(i, v)| (i + 1) as f64 * v).sum();
+    2.0 * weighted / (n as f64 * total) - (n as f64 + 1.0) / n as f64
+}
+
+fn tokens(b: i128) -> f64 {
+    b as f64 / TOKEN_UNIT as f64
+}
+fn usd(n: i128) -> f64 {
+    n as f64 / USD_UNIT as f64
+}
+
+/// Runs P10: the step's row; refreshes `w.active_*` and `w.onboarded_by_segment`.
+pub fn record(
+    ctx: &StepCtx<'_>,
+    p: &Params,
+    w: &mut World,
+    ledger: &Ledger,
+    buf: &StepBuf,
+    pt: Price,
+    price_usd: &[f64],
+    onboarded_before: u64,
+) -> StepMetrics {
+    let t1 = ctx.step + 1;
+    let window = p.s.network_effects.active_window_steps;
+    let cu = &w.customers;
+    let active = |last: u32| last > 0 && t1 - last < window;
+    let n_seg = p.segments.len();
+    // Integer counts: parallel sums of integers are exact and order-independent.
+    let (aware, active_p, active_i) = (0..cu.len())
+        .into_par_iter()
+        .with_min_len(crate::phases::CHUNK)
+        .map(|i| {
+            (
+                (cu.status[i] != Status::Unaware) as u64,
+                active(cu.last_platform_use[i]) as u64,
+                active(cu.last_incumbent_use[i]) as u64,
+            )
+        })
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let mut onboarded_by_segment = vec![0u64; n_seg];
+    for (si, sp) in p.segments.iter().enumerate() {
+        let r = sp.first as usize..(sp.first + sp.size) as usize;
+        onboarded_by_segment[si] =
+            cu.status[r].par_iter().with_min_len(crate::phases::CHUNK).filter(|&&s| s == Status::Onboarded).count() as u64;
+    }
+    let onboarded: u64 = onboarded_by_segment.iter().sum();
+    let n_inc = p.s.incumbents.len();
+    let mut active_incumbent = vec![0u64; n_inc];
+    if n_inc == 1 {
+        active_incumbent[0] = active_i;
+    } else if n_inc > 1 {
+        // Per-incumbent activity: a customer counts for the incumbent of its last offering in any
+        // category (approximation documented in docs/MODEL.md).
+        for i in 0..cu.len() {
+            if !active(cu.last_incumbent_use[i]) {
+                continue;
+            }
+            let row = &cu.last_offering[i * cu.n_categories..(i + 1) * cu.n_categories];
+            if let Some(&j) = row.iter().find(|&&j| j != NONE && !w.offerings.is_platform(j as usize)) {
+                if let Ecosystem::Incumbent(k) = w.offerings.ecosystem[j as usize] {
+                    active_incumbent[k as usize] += 1;
+                }
+            }
+        }
+    }
+
+    let o = &w.offerings;
+    let n_off = o.len();
+    let mut m = StepMetrics { step: ctx.step, ..StepMetrics::default() };
+    let (mut req_p, mut req_i, mut rev_p, mut rev_i) = (0u64, 0u64, 0.0, 0.0);
+    let (mut pw_p, mut pw_i, mut qw_p, mut qw_i) = (0.0, 0.0, 0.0, 0.0);
+    for f in &buf.fills {
+        let j = f.offering as usize;
+        let n = f.n as f64;
+        if o.is_platform(j) {
+            req_p += f.n as u64;
+            pw_p += n * price_usd[j];
+            qw_p += n * o.quality[j];
+            rev_p += n * price_usd[j];
+        } else {
+            req_i += f.n as u64;
+            pw_i += n * price_usd[j];
+            qw_i += n * o.quality[j];
+            rev_i += n * price_usd[j];
+        }
+    }
+    let unserved: u64 = buf.jobs.iter().map(|j| j.remaining as u64).sum();
+    let surplus: f64 = buf.jobs.iter().map(|j| j.served as f64 * j.surplus as f64).sum();
+    let mut covered = vec![false; p.categories.len()];
+    let (mut active_providers, mut composites, mut prof_p, mut prof_i) = (0u64, 0u64, 0.0, 0.0);
+    let (mut util_served, mut util_cap) = (0u64, 0u64);
+    let mut window_rev = Vec::with_capacity(n_off);
+    let mut window_rev_platform = Vec::new();
+    for j in 0..n_off {
+        let rev: f64 = o.revenue_ring[j * WINDOW..(j + 1) * WINDOW].iter().sum();
+        window_rev.push(rev);
+        let profit = buf.revenue_usd.get(j).copied().unwrap_or(0.0) - buf.cost_usd.get(j).copied().unwrap_or(0.0);
+        if o.is_platform(j) {
+            prof_p += profit;
+            if o.active[j] {
+                active_providers += 1;
+                covered[o.category[j] as usize] = true;
+                composites += !p.categories[o.category[j] as usize].recipe.is_empty() as u64;
+                window_rev_platform.push(rev);
+                if buf.capacity_now[j] != u64::MAX {
+                    util_served += buf.served[j];
+                    util_cap += buf.capacity_now[j];
+                }
+            }
+        } else {
+            prof_i += profit;
+        }
+    }
+    let pt_usd = pt.usd_per_token();
+    let s = &buf.settle;
+    let supply = ledger.total_supply();
+    let treasury = ledger.tokens(Account::Treasury);
+    let circulating = supply - treasury;
+    let pool_t = ledger.tokens(Account::Pool);
+    let escrow: i128 = ledger.customer_tokens().iter().sum();
+    let pq = s.gross_platform_tokens + s.gross_b2b_tokens;
+    m.aware_customers = aware;
+    m.onboarded_customers = onboarded;
+    m.new_onboarded = buf.onboarded_now;
+    m.deboarded = buf.deboarded.len() as u64;
+    m.churn_rate = if onboarded_before > 0 { m.deboarded as f64 / onboarded_before as f64 } else { 0.0 };
+    m.active_customers_platform = active_p;
+    m.active_customers_incumbent = active_i;
+    m.active_providers = active_providers;
+    m.active_composites = composites;
+    m.exits = buf.exits;
+    m.categories_covered = covered.iter().filter(|&&c| c).count() as u32;
+    m.requests_platform = req_p;
+    m.requests_incumbent = req_i;
+    m.unserved_requests = unserved;
+    m.unpaid_requests = s.unpaid_requests;
+    m.gmv_platform_tokens = tokens(s.gross_platform_tokens);
+    m.gmv_platform_usd = m.gmv_platform_tokens * pt_usd;
+    m.gmv_incumbent_usd = usd(s.incumbent_usd);
+    m.gmv_b2b_usd = tokens(s.gross_b2b_tokens) * pt_usd + usd(s.b2b_incumbent_usd);
+    m.token_price_usd = pt_usd;
+    m.token_price_mid_usd = w.token_price.usd_per_token();
+    m.total_supply = tokens(supply);
+    m.circulating_supply = tokens(circulating);
+    m.float_supply = tokens(circulating - pool_t - ledger.tokens(Account::Passive));
+    m.treasury_tokens = tokens(treasury);
+    m.treasury_usd = usd(ledger.usd(Account::Treasury));
+    m.pool_tokens = tokens(pool_t);
+    m.pool_usd = usd(ledger.usd(Account::Pool));
+    m.escrow_tokens = tokens(escrow);
+    m.burned_tokens = tokens(s.burned_tokens);
+    m.platform_fee_tokens = tokens(s.fees_tokens);
+    m.exchange_buy_usd = usd(buf.exchange.buy_usd);
+    m.exchange_sell_tokens = tokens(buf.exchange.sell_tokens);
+    m.net_buy_usd = m.exchange_buy_usd - m.exchange_sell_tokens * pt_usd;
+    m.market_cap_usd = m.circulating_supply * pt_usd;
+    let req = req_p + req_i;
+    m.platform_share_requests = if req > 0 { req_p as f64 / req as f64 } else { 0.0 };
+    m.platform_share_revenue = if rev_p + rev_i > 0.0 { rev_p / (rev_p + rev_i) } else { 0.0 };
+    m.hhi_offerings = hhi(&window_rev);
+    m.hhi_platform = hhi(&window_rev_platform);
+    m.gini_provider_revenue = gini(&window_rev_platform);
+    m.velocity = if circulating > 0 { pq as f64 / circulating as f64 } else { 0.0 };
+    m.velocity_annual = m.velocity * 365.0 / p.s.run.step_days;
+    m.customer_surplus_usd = surplus;
+    m.avg_price_platform_usd = if req_p > 0 { pw_p / req_p as f64 } else { 0.0 };
+    m.avg_price_incumbent_usd = if req_i > 0 { pw_i / req_i as f64 } else { 0.0 };
+    m.avg_quality_platform = if req_p > 0 { qw_p / req_p as f64 } else { 0.0 };
+    m.avg_quality_incumbent = if req_i > 0 { qw_i / req_i as f64 } else { 0.0 };
+    m.provider_profit_usd = prof_p;
+    m.incumbent_profit_usd = prof_i;
+    m.utilization_avg = if util_cap > 0 { util_served as f64 / util_cap as f64 } else { 0.0 };
+    m.bad_debt_usd = buf.bad_debt_usd;
+    m.conservation_error_tokens = ledger.token_error();
+    m.conservation_error_usd = ledger.usd_error();
+
+    w.active_platform = active_p;
+    w.active_incumbent = active_incumbent;
+    w.onboarded_by_segment = onboarded_by_segment;
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hhi_of_equal_shares_and_monopoly() {
+        assert_eq!(hhi(&[5.0]), 10_000.0);
+        assert!((hhi(&[1.0, 1.0, 1.0, 1.0]) - 2_500.0).abs() < 1e-9);
+        assert_eq!(hhi(&[0.0, 0.0]), 0.0);
+    }
+
+    #[test]
+    fn gini_matches_hand_computed_cases() {
+        assert_eq!(gini(&[3.0, 3.0, 3.0]), 0.0);
+        // One of n holds everything: G = (n − 1)/n.
+        assert!((gini(&[0.0, 0.0, 0.0, 8.0]) - 0.75).abs() < 1e-12);
+        // x = 1, 2, 3: 2(1 + 4 + 9)/(3·6) − 4/3 = 28/18 − 24/18 = 2/9.
+        assert!((gini(&[3.0, 1.0, 2.0]) - 2.0 / 9.0).abs() < 1e-12);
+        assert_eq!(gini(&[]), 0.0);
+    }
+}

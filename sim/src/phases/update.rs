@@ -1,0 +1,209 @@
+//! P9, state update: ratings and reputation (§7.8), data and quality (§7.7), demand forecasts and
+//! reserved-capacity plans (§7.4), profits and exit (§7.12), and the customers' satisfaction, last
+//! offerings, activity and spend averages (§3.1). Ratings are drawn per fill from counter-based
+//! keys and aggregated sequentially in fill order; per-customer columns are written by their owner.
+
+use rayon::prelude::*;
+
+use super::b2b::unit;
+use super::{StepBuf, StepCtx};
+use crate::ledger::{Account, Ledger};
+use crate::metrics::WINDOW;
+use crate::rng::{EntityKind, Purpose, hash_key, key, splitmix64};
+use crate::scenario::CapacityMode;
+use crate::state::{Ecosystem, NONE, Status, World};
+use crate::units::nano_to_usd;
+
+/// Rating of one served fill (MODEL.md §7.8): 0 on failure, else clip(q + N(0, noise), 0, 1).
+pub fn rating(ctx: &StepCtx<'_>, customer: u32, job: u16, offering: u32, quality: f64) -> f64 {
+    let pl = &ctx.p.s.platform;
+    let k = hash_key(&[
+        key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Customer, customer as u64, Purpose::Rating),
+        job as u64,
+        offering as u64,
+    ]);
+    if unit(splitmix64(k ^ 1)) < pl.failure_rate {
+        return 0.0;
+    }
+    if pl.rating_noise == 0.0 {
+        return quality.clamp(0.0, 1.0);
+    }
+    let (u1, u2) = (unit(splitmix64(k ^ 2)), unit(splitmix64(k ^ 3)));
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (quality + pl.rating_noise * z).clamp(0.0, 1.0)
+}
+
+/// Runs P9.
+pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepBuf, price_usd: &[f64]) {
+    let p = ctx.p;
+    let pl = &p.s.platform;
+    let pr = &p.s.providers;
+    let t1 = ctx.step + 1;
+    let n_off = w.offerings.len();
+    let n_cat = p.categories.len();
+
+    // Ratings per fill (parallel, by fill index), aggregated in fill order.
+    let ratings: Vec<f64> = {
+        let (jobs, o) = (&buf.jobs, &w.offerings);
+        buf.fills
+            .par_iter()
+            .with_min_len(1024)
+            .map(|f| {
+                let job = &jobs[f.job as usize];
+                rating(ctx, job.customer, job.idx, f.offering, o.quality[f.offering as usize])
+            })
+            .collect()
+    };
+    let mut agg = vec![0.0f64; n_off];
+    let mut rated = vec![false; n_off];
+    for (f, &r) in buf.fills.iter().zip(&ratings) {
+        let j = f.offering as usize;
+        let amount = f.n as f64 * price_usd[j];
+        agg[j] += r * (1.0 + amount / pl.reputation_amount_ref_usd).log10();
+        rated[j] = true;
+        let job = &mut buf.jobs[f.job as usize];
+        if w.offerings.is_platform(j) {
+            job.rating_sum += r as f32;
+            job.rated += 1;
+        }
+    }
+    let d: Vec<f64> = agg.iter().map(|a| (1.0 + a).log10()).collect();
+    let mut max_d = vec![0.0f64; n_cat];
+    for j in 0..n_off {
+        if rated[j] {
+            let c = w.offerings.category[j] as usize;
+            max_d[c] = max_d[c].max(d[j]);
+        }
+    }
+
+    // Offerings.
+    let o = &mut w.offerings;
+    let cr = pl.reputation_conservatism;
+    let served_platform_by_cat = {
+        let mut v = vec![0u64; n_cat];
+        for j in 0..n_off {
+            if o.is_platform(j) {
+                v[o.category[j] as usize] += buf.served[j];
+            }
+        }
+        v
+    };
+    let served_by_incumbent = {
+        let mut v = vec![0u64; p.s.incumbents.len()];
+        for j in 0..n_off {
+            if let Ecosystem::Incumbent(k) = o.ecosystem[j] {
+                v[k as usize] += buf.served[j];
+            }
+        }
+        v
+    };
+    let hold = pr.provider_hold_steps as usize;
+    let slot = ctx.step as usize % hold;
+    let wslot = ctx.step as usize % WINDOW;
+    buf.exits = 0;
+    for j in 0..n_off {
+        if !o.active[j] {
+            continue;
+        }
+        let c = o.category[j] as usize;
+        // Reputation.
+        o.reputation[j] = if rated[j] && max_d[c] > 0.0 {
+            cr * o.reputation[j] + (1.0 - cr) * d[j] / max_d[c]
+        } else {
+            cr * o.reputation[j]
+        };
+        // Data and quality.
+        let served = buf.served[j];
+        let pooled = match o.ecosystem[j] {
+            Ecosystem::Platform => 0.0,
+            Ecosystem::Incumbent(k) => {
+                p.s.incumbents[k as usize].data_pooling_share * (served_by_incumbent[k as usize] - served) as f64
+            }
+        };
+        let _ = served_platform_by_cat[c];
+        o.data[j] = (1.0 - pr.data_depreciation_per_step) * o.data[j] + served as f64 + pooled;
+        o.quality[j] = super::init::quality(p, p.categories[c].q_max, o.q0[j], o.data[j]);
+        o.cum_requests[j] += served;
+        // Demand forecast (served + unserved, incl. B2B requests granted to others).
+        let demand = (buf.demanded[j] + buf.granted_out[j]) as f64;
+        let a = pr.demand_ewma_alpha;
+        o.demand_ewma[j] = if o.demand_ewma[j] < 0.0 { demand } else { (1.0 - a) * o.demand_ewma[j] + a * demand };
+        // Reserved capacity plan: ⌈forecast/util⌉ within ±50 % of the current K, at least 1.
+        if o.capacity_mode[j] == CapacityMode::Reserved && o.is_platform(j) {
+            let k = o.capacity[j];
+            let want = (o.demand_ewma[j] / pr.util_target).ceil() as u64;
+            o.capacity[j] = want.clamp(k / 2, k.div_ceil(2) + k).max(1);
+        }
+        // Profit and exit.
+        let profit = buf.revenue_usd[j] - buf.cost_usd[j];
+        let b = pr.profit_ewma_alpha;
+        o.profit_ewma[j] = (1.0 - b) * o.profit_ewma[j] + b * profit;
+        o.cum_revenue_usd[j] += buf.revenue_usd[j];
+        o.cum_profit_usd[j] += profit;
+        o.revenue_ring[j * WINDOW + wslot] = buf.revenue_usd[j];
+        o.received_ring[j * hold + slot] = buf.received_tokens[j];
+        if o.is_platform(j) {
+            o.loss_steps[j] = if o.profit_ewma[j] < 0.0 { o.loss_steps[j] + 1 } else { 0 };
+            let cash = nano_to_usd(ledger.usd(Account::Offering(j as u32)));
+            let broke = cash < -pr.max_debt_usd;
+            let tired = pr.exit_patience_steps > 0 && o.loss_steps[j] >= pr.exit_patience_steps;
+            if broke || tired {
+                o.active[j] = false;
+                o.exited[j] = ctx.step;
+                o.pending_exit_sale[j] = true;
+                buf.exits += 1;
+            }
+        }
+    }
+    for (k, v) in served_by_incumbent.iter().enumerate() {
+        w.cum_requests_incumbent[k] += v;
+    }
+    w.cum_requests_platform += served_platform_by_cat.iter().sum::<u64>();
+
+    // Customers: last offering, activity, satisfaction (sequential over jobs, in customer order).
+    let cu = &mut w.customers;
+    for (k, job) in buf.jobs.iter().enumerate() {
+        let i = job.customer as usize;
+        let _ = k;
+        if job.choice == NONE || job.served == 0 {
+            if job.choice != NONE && job.served == 0 && w.offerings.is_platform(job.choice as usize) {
+                // Wholly unserved platform job: outcome 0.
+                let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
+                cu.satisfaction[i] = (1.0 - a) * cu.satisfaction[i];
+            }
+            continue;
+        }
+        let c = job.category as usize;
+        cu.last_offering[i * n_cat + c] = job.choice;
+        if w.offerings.is_platform(job.choice as usize) {
+            cu.last_platform_use[i] = t1;
+            let served_frac = job.served as f32 / job.n.max(1) as f32;
+            let mean_rating = if job.rated > 0 { job.rating_sum / job.rated as f32 } else { 0.0 };
+            let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
+            cu.satisfaction[i] = (1.0 - a) * cu.satisfaction[i] + a * served_frac * mean_rating;
+        } else {
+            cu.last_incumbent_use[i] = t1;
+        }
+    }
+    // Spend averages of onboarded customers (parallel, own slot).
+    let spend = &buf.spend_nano;
+    let segs = &p.s.segments;
+    cu.spend_ewma_usd
+        .par_iter_mut()
+        .with_min_len(super::CHUNK)
+        .zip(cu.status.par_iter())
+        .zip(cu.segment.par_iter())
+        .enumerate()
+        .for_each(|(i, ((e, st), sg))| {
+            if *st != Status::Onboarded {
+                return;
+            }
+            let s = nano_to_usd(spend[i]);
+            let a = segs[*sg as usize].spend_ewma_alpha;
+            *e = if *e < 0.0 {
+                if s > 0.0 { s } else { *e }
+            } else {
+                (1.0 - a) * *e + a * s
+            };
+        });
+}

@@ -1,0 +1,37 @@
+//! Simulation state: struct-of-arrays tables indexed by dense `u32` ids, plus the aggregate state
+//! of the platform and the exchange. Phases read and write these columns; balances are not here
+//! (they live in the [`crate::ledger::Ledger`]).
+
+mod customers;
+mod offerings;
+
+pub use customers::{Customers, Status};
+pub use offerings::{Ecosystem, Offerings};
+
+/// Marker for "no offering".
+pub const NONE: u32 = u32::MAX;
+
+/// The whole mutable state of a run, except balances.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// Customers.
+    pub customers: Customers,
+    /// Offerings (platform providers and incumbent offerings).
+    pub offerings: Offerings,
+    /// Step about to run (0-based).
+    pub step: u32,
+    /// Token price of the last batch (USD per token).
+    pub token_price_usd: f64,
+    /// Exact price of the last batch (nano-USD per base unit).
+    pub token_price: crate::units::Price,
+    /// Cumulative platform requests served (network base option).
+    pub cum_requests_platform: u64,
+    /// Cumulative requests served by each incumbent.
+    pub cum_requests_incumbent: Vec<u64>,
+    /// Customers active on the platform at the end of the last step.
+    pub active_platform: u64,
+    /// Customers active with each incumbent at the end of the last step.
+    pub active_incumbent: Vec<u64>,
+    /// Onboarded customers per segment at the end of the last step.
+    pub onboarded_by_segment: Vec<u64>,
+}
