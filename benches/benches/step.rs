@@ -1,1 +1,88 @@
-fn main() {}
+//! One simulation step (`Simulation::step`, phases P1–P10 plus the conservation check) at 10k, 100k
+//! and 1M customers, on the scenario of `mindmarket_benches::scenario` (the baseline's segment mix
+//! and providers, scaled to N customers). Throughput is N elements per step, so criterion reports
+//! customer-steps per second.
+//!
+//! What is measured: a step mutates the state (awareness spreads, customers onboard, escrows fill,
+//! prices and capacities move), so there is no honest way to repeat "the same" step short of
+//! cloning a whole world per iteration, which would dominate the 1M case. Instead each size builds
+//! one `Simulation`, runs `WARMUP_STEPS` steps outside the measurement so that onboarding and the
+//! first trades have happened, and then criterion times *successive* steps of that one run (its
+//! own warm-up steps included). The figure is therefore the mean cost of steps 5, 6, 7, … of a
+//! young market, which is what a real run pays per step early on; it drifts slowly as adoption
+//! grows.
+//!
+//! Under `cargo test --benches` (criterion's test mode: each benchmark runs once, no `--bench`
+//! argument) the 1M case is skipped: it would take seconds and about a gigabyte for a smoke test.
+//! `cargo bench --bench step` runs all three sizes.
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use mindmarket_benches::{SIZES, WARMUP_STEPS, scenario};
+use mindmarket_sim::Simulation;
+
+/// Largest size run in criterion's test mode (`cargo test --benches`).
+const TEST_MODE_MAX_CUSTOMERS: u32 = 100_000;
+
+/// Whether criterion will measure (`cargo bench`) rather than run each benchmark once (`cargo test
+/// --benches`, or `cargo bench -- --test`). Criterion decides the same way from the same flags.
+fn measuring() -> bool {
+    let mut bench = false;
+    let mut test = false;
+    for a in std::env::args() {
+        bench |= a == "--bench";
+        test |= a == "--test";
+    }
+    bench && !test
+}
+
+/// A run of the bench scenario with `customers` customers on all cores (rayon's default, or
+/// `RAYON_NUM_THREADS`), after the warm-up steps.
+fn warmed_up(customers: u32) -> Simulation {
+    let s = scenario(customers);
+    let mut sim = Simulation::new(&s, 0).expect("the bench simulation starts");
+    for _ in 0..WARMUP_STEPS {
+        sim.step().expect("a warm-up step runs");
+    }
+    sim
+}
+
+fn step(c: &mut Criterion) {
+    let measuring = measuring();
+    let mut group = c.benchmark_group("step");
+    for customers in SIZES {
+        if !measuring && customers > TEST_MODE_MAX_CUSTOMERS {
+            eprintln!(
+                "step/{customers}: skipped in test mode (sizes above {TEST_MODE_MAX_CUSTOMERS}); \
+                 `cargo bench --bench step` runs it"
+            );
+            continue;
+        }
+        // Few, long samples for the big sizes so that a full run takes a minute or two on 2 cores
+        // (a 1M step takes a few hundred ms there). `--quick` ignores the sample size and stops
+        // at the measurement time at the latest.
+        let (samples, warm_up, measurement) = match customers {
+            ..=10_000 => (50, 1, 5),
+            ..=100_000 => (20, 2, 8),
+            _ => (10, 1, 10),
+        };
+        group
+            .sample_size(samples)
+            .warm_up_time(Duration::from_secs(warm_up))
+            .measurement_time(Duration::from_secs(measurement))
+            .throughput(Throughput::Elements(u64::from(customers)));
+        // Built lazily, inside the routine, so that a filtered-out size costs nothing; criterion
+        // calls the routine once per batch of iterations, and every call steps the same run.
+        let mut sim: Option<Simulation> = None;
+        group.bench_function(BenchmarkId::from_parameter(customers), |b| {
+            let sim = sim.get_or_insert_with(|| warmed_up(customers));
+            // Successive steps of one run: see the module docs for why this is the honest choice.
+            b.iter(|| sim.step().expect("a measured step runs"));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, step);
+criterion_main!(benches);

@@ -68,6 +68,43 @@ impl Simulation {
         self.last_price
     }
 
+    /// The last step's buffers (jobs, fills, capacities), for tests and diagnostics.
+    pub fn last_step(&self) -> &StepBuf {
+        &self.buf
+    }
+
+    /// A 64-bit digest (FNV-1a) of every state column and every balance: equal digests after the
+    /// same steps mean bit-identical state (used by the thread-count determinism tests).
+    pub fn state_digest(&self) -> u64 {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let c = &self.world.customers;
+        c.segment.iter().for_each(|&x| h.u64(x as u64));
+        c.status.iter().for_each(|&x| h.u64(x as u64));
+        c.value_mult.iter().chain(&c.theta).chain(&c.satisfaction).for_each(|x| h.u64(x.to_bits() as u64));
+        c.last_offering.iter().chain(&c.last_platform_use).chain(&c.last_incumbent_use).chain(&c.onboarded_at).for_each(|&x| h.u64(x as u64));
+        c.spend_ewma_usd.iter().for_each(|x| h.u64(x.to_bits()));
+        let o = &self.world.offerings;
+        o.active.iter().for_each(|&x| h.u64(x as u64));
+        for v in [&o.price, &o.quality, &o.data, &o.reputation, &o.demand_ewma, &o.profit_ewma, &o.cum_revenue_usd, &o.cum_profit_usd] {
+            v.iter().for_each(|x| h.u64(x.to_bits()));
+        }
+        o.capacity.iter().chain(&o.cum_requests).for_each(|&x| h.u64(x));
+        o.received_ring.iter().for_each(|&x| h.i128(x));
+        for j in 0..o.len() {
+            h.i128(self.ledger.tokens(crate::ledger::Account::Offering(j as u32)));
+            h.i128(self.ledger.usd(crate::ledger::Account::Offering(j as u32)));
+        }
+        self.ledger.customer_tokens().iter().for_each(|&x| h.i128(x));
+        use crate::ledger::Account::*;
+        for a in [External, Treasury, Pool, Passive] {
+            h.i128(self.ledger.tokens(a));
+            h.i128(self.ledger.usd(a));
+        }
+        h.i128(self.world.token_price.num);
+        h.i128(self.world.token_price.den);
+        h.0
+    }
+
     /// Runs one step: P1 … P10, then the conservation check.
     pub fn step(&mut self) -> Result<StepMetrics, SimError> {
         let Simulation { params, world, ledger, buf, pool, last_price } = self;
@@ -97,5 +134,20 @@ impl Simulation {
             world.step += 1;
             Ok(m)
         })
+    }
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn u64(&mut self, x: u64) {
+        for b in x.to_le_bytes() {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn i128(&mut self, x: i128) {
+        self.u64(x as u64);
+        self.u64((x >> 64) as u64);
     }
 }

@@ -157,6 +157,7 @@ fn usd(n: i128) -> f64 {
 }
 
 /// Runs P10: the step's row; refreshes `w.active_*` and `w.onboarded_by_segment`.
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     ctx: &StepCtx<'_>,
     p: &Params,
@@ -203,10 +204,10 @@ pub fn record(
                 continue;
             }
             let row = &cu.last_offering[i * cu.n_categories..(i + 1) * cu.n_categories];
-            if let Some(&j) = row.iter().find(|&&j| j != NONE && !w.offerings.is_platform(j as usize)) {
-                if let Ecosystem::Incumbent(k) = w.offerings.ecosystem[j as usize] {
-                    active_incumbent[k as usize] += 1;
-                }
+            if let Some(&j) = row.iter().find(|&&j| j != NONE && !w.offerings.is_platform(j as usize))
+                && let Ecosystem::Incumbent(k) = w.offerings.ecosystem[j as usize]
+            {
+                active_incumbent[k as usize] += 1;
             }
         }
     }

@@ -349,6 +349,13 @@ fn syntax_errors_have_line_and_column() {
     let e = from_str("[run]\nseed = \n", "t.toml").unwrap_err();
     assert_eq!((e.key_path.as_str(), e.line), ("run.seed", Some(2)));
 
+    // With overrides the original text is parsed first, so its syntax errors keep their place.
+    let e = from_str_with_overrides("[run\n", "t.toml", &strings(&["run.seed=1"])).unwrap_err();
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("t.toml", Some(1), Some(5))
+    );
+
     let e = from_str("[run]\nseed = 1\n[run]\n", "t.toml").unwrap_err();
     assert_eq!(e.line, Some(3));
     assert!(e.message.contains("duplicate key"), "{e}");

@@ -52,7 +52,7 @@ impl RunWriter {
     /// Records one step (written if it is a recorded step or the last one).
     pub fn step(&mut self, m: &StepMetrics) -> Result<(), SimError> {
         self.acc.add(m);
-        if m.step % self.record_every == 0 || m.step + 1 == self.last_steps {
+        if m.step.is_multiple_of(self.record_every) || m.step + 1 == self.last_steps {
             let path = self.dir.join("steps.csv");
             self.steps.serialize(m).map_err(|e| SimError::Io {
                 path: path.display().to_string(),

@@ -93,8 +93,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
     let mut o = Offerings::default();
     let mut incumbent_of = vec![NONE; n_cat];
     for (k, inc) in s.incumbents.iter().enumerate() {
-        for c in 0..n_cat {
-            let cat = &p.categories[c];
+        for (c, cat) in p.categories.iter().enumerate() {
             let price = inc.price_usd_per_1m_tokens * cat.tokens_per_request / 1e6;
             let id = push_offering(
                 p,

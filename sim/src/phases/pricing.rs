@@ -35,7 +35,7 @@ pub fn slot_cost_usd(ctx: &StepCtx<'_>, w: &World, j: usize) -> f64 {
 
 /// Runs P3: new prices in `w`, USD prices and own costs in `snap`.
 pub fn price(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot) {
-    let reprice = ctx.step % ctx.p.s.pricing.reprice_every.max(1) == 0;
+    let reprice = ctx.step.is_multiple_of(ctx.p.s.pricing.reprice_every.max(1));
     let cap = ctx.p.s.pricing.price_cap_usd;
     let mid = snap.mid_usd;
     let costs: Vec<f64> = (0..w.offerings.len()).into_par_iter().map(|j| own_cost_usd(ctx, w, j)).collect();

@@ -120,7 +120,6 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
                 p.s.incumbents[k as usize].data_pooling_share * (served_by_incumbent[k as usize] - served) as f64
             }
         };
-        let _ = served_platform_by_cat[c];
         o.data[j] = (1.0 - pr.data_depreciation_per_step) * o.data[j] + served as f64 + pooled;
         o.quality[j] = super::init::quality(p, p.categories[c].q_max, o.q0[j], o.data[j]);
         o.cum_requests[j] += served;
@@ -162,14 +161,13 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
 
     // Customers: last offering, activity, satisfaction (sequential over jobs, in customer order).
     let cu = &mut w.customers;
-    for (k, job) in buf.jobs.iter().enumerate() {
+    for job in &buf.jobs {
         let i = job.customer as usize;
-        let _ = k;
         if job.choice == NONE || job.served == 0 {
             if job.choice != NONE && job.served == 0 && w.offerings.is_platform(job.choice as usize) {
                 // Wholly unserved platform job: outcome 0.
                 let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
-                cu.satisfaction[i] = (1.0 - a) * cu.satisfaction[i];
+                cu.satisfaction[i] *= 1.0 - a;
             }
             continue;
         }

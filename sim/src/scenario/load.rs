@@ -21,10 +21,10 @@ pub struct ScenarioError {
     /// Key path of the offending value, like `segments[1].budget_usd_per_step`; empty when the error
     /// concerns the whole file (I/O, or a syntax error at the top level).
     pub key_path: String,
-    /// 1-based line in `file`, when known.
-    pub line: Option<usize>,
+    /// 1-based line in `file`, when known (`u32` keeps the error small enough to return by value).
+    pub line: Option<u32>,
     /// 1-based column (in characters) in `file`, when known.
-    pub column: Option<usize>,
+    pub column: Option<u32>,
     /// What is wrong, e.g. `must be >= 0, got -5`.
     pub message: String,
     /// The nearest valid key or variant name, for typos.
@@ -229,7 +229,7 @@ pub(crate) fn nearest<'c>(
 }
 
 /// 1-based (line, column in characters) of a byte offset; offsets past the end clamp to the end.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -238,23 +238,21 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    (to_u32(line), to_u32(column))
 }
 
 /// Key path of the key on `line` at or before `offset`, else of the table header in effect there.
-fn key_path_at(text: &str, offset: usize, line: usize) -> String {
+fn key_path_at(text: &str, offset: usize, line: u32) -> String {
     let entries = scan(text);
     let on_line = entries
         .iter()
-        .filter(|e| !e.header && e.line == line && e.offset <= offset)
-        .next_back();
+        .rfind(|e| !e.header && e.line == line && e.offset <= offset);
     if let Some(e) = on_line {
         return e.path.clone();
     }
     entries
         .iter()
-        .filter(|e| e.header && e.line < line)
-        .next_back()
+        .rfind(|e| e.header && e.line < line)
         .map(|e| e.path.clone())
         .unwrap_or_default()
 }
@@ -264,12 +262,12 @@ fn key_path_at(text: &str, offset: usize, line: usize) -> String {
 ///
 /// Best effort: a tolerant scanner that follows `[table]` and `[[array]]` headers, dotted keys,
 /// inline tables and arrays, and skips strings and comments; it never fails.
-pub fn locate_key(text: &str, key_path: &str) -> Option<(usize, usize)> {
+pub fn locate_key(text: &str, key_path: &str) -> Option<(u32, u32)> {
     if key_path.is_empty() {
         return None;
     }
     let entries = scan(text);
-    let mut first: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut first: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     for e in &entries {
         first.entry(e.path.as_str()).or_insert((e.line, e.column));
     }
@@ -293,8 +291,8 @@ fn parent_path(path: &str) -> Option<&str> {
 struct Entry {
     path: String,
     offset: usize,
-    line: usize,
-    column: usize,
+    line: u32,
+    column: u32,
     header: bool,
 }
 
@@ -360,8 +358,8 @@ impl Scanner<'_> {
         self.out.push(Entry {
             path,
             offset,
-            line: line_idx + 1,
-            column,
+            line: to_u32(line_idx + 1),
+            column: to_u32(column),
             header,
         });
     }
@@ -612,6 +610,10 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn is_bare(c: char) -> bool {

@@ -97,13 +97,7 @@ pub struct RunParams {
 
 impl Default for RunParams {
     fn default() -> Self {
-        RunParams {
-            name: String::new(),
-            seed: 42,
-            run: 0,
-            steps: 365,
-            step_days: 1.0,
-        }
+        RunParams { name: String::new(), seed: 42, run: 0, steps: 365, step_days: 1.0 }
     }
 }
 
@@ -691,10 +685,7 @@ pub struct PricingParams {
 
 impl Default for PricingParams {
     fn default() -> Self {
-        PricingParams {
-            price_cap_usd: None,
-            reprice_every: 1,
-        }
+        PricingParams { price_cap_usd: None, reprice_every: 1 }
     }
 }
 
@@ -735,10 +726,7 @@ pub struct ExchangeParams {
 
 impl Default for ExchangeParams {
     fn default() -> Self {
-        ExchangeParams {
-            fee_rate: 0.003,
-            pool_usd: 2e6,
-        }
+        ExchangeParams { fee_rate: 0.003, pool_usd: 2e6 }
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Override {
 }
 
 /// Renders a key path the way errors show it: `segments[0].size`.
-pub fn path_to_string(path: &[PathStep]) -> String {
+pub(crate) fn path_to_string(path: &[PathStep]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
