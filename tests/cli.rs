@@ -472,13 +472,9 @@ fn failed_run_leaves_a_previous_run_untouched() {
     );
 }
 
-/// A run that fails while writing its final files must not leave a mix of old and new files.
-///
-/// Known bug (reported): `RunWriter::finish` commits `agents.csv` before `summary.json`, so a
-/// failure on `summary.json` leaves the new `agents.csv` beside the old `steps.csv`,
-/// `summary.json` and `scenario.resolved.toml`. Run with `cargo test --test cli -- --ignored`.
+/// A run that fails while writing its final files must not leave a mix of old and new files
+/// (regression: `RunWriter::finish` used to commit `agents.csv` before writing `summary.json`).
 #[test]
-#[ignore = "known bug: a failure in RunWriter::finish leaves a mixed output folder"]
 fn failure_while_finishing_leaves_a_previous_run_untouched() {
     let dir = Dir::new("atomic_finish");
     run_tiny(&dir, "o", &[]);

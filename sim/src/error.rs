@@ -46,7 +46,7 @@ pub enum SimError {
         amount: i128,
     },
     /// Writing an output failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         /// The file.
         path: String,

@@ -10,6 +10,7 @@ mod summary;
 pub use atomic::{AtomicFile, write_atomic};
 pub use summary::{RunSummary, SummaryAccumulator, Timing};
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -75,14 +76,24 @@ impl RunWriter {
             path: steps_path.display().to_string(),
             source: std::io::Error::other(e.to_string()),
         })?;
-        let agents = self.dir.join("agents.csv");
-        write_atomic(&agents, &agents_csv(sim)).map_err(io(&agents))?;
-        let sp = self.dir.join("summary.json");
         let mut json = serde_json::to_string_pretty(summary).expect("summary serializes");
         json.push('\n');
-        write_atomic(&sp, json.as_bytes()).map_err(io(&sp))?;
-        let rp = self.dir.join("scenario.resolved.toml");
-        write_atomic(&rp, resolved_toml.as_bytes()).map_err(io(&rp))?;
+        // Stage every file under its temporary name first; rename only when all are written, so
+        // a failure leaves a previous run's files untouched (steps.csv is renamed last).
+        let mut staged = Vec::new();
+        for (name, bytes) in [
+            ("agents.csv", agents_csv(sim)),
+            ("summary.json", json.into_bytes()),
+            ("scenario.resolved.toml", resolved_toml.as_bytes().to_vec()),
+        ] {
+            let path = self.dir.join(name);
+            let mut f = AtomicFile::create(&path).map_err(io(&path))?;
+            f.write_all(&bytes).map_err(io(&path))?;
+            staged.push((path, f));
+        }
+        for (path, f) in staged {
+            f.commit().map_err(io(&path))?;
+        }
         file.commit().map_err(io(&steps_path))?;
         Ok(())
     }
