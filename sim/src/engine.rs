@@ -125,6 +125,7 @@ impl Simulation {
             let pt = phases::trade::trade(&ctx, world, ledger, buf)?; // P7
             phases::settlement::settle(&ctx, world, &snap, ledger, buf, pt)?; // P8
             phases::update::update(&ctx, world, ledger, buf, &snap.price_usd); // P9
+            phases::entry::enter(&ctx, world, ledger, buf, &snap.price_usd);
             let m = metrics::record(&ctx, p, world, ledger, buf, pt, &snap.price_usd, onboarded_before); // P10
             if p.s.engine.check_invariants {
                 ledger.check(world.step)?;

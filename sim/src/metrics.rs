@@ -37,6 +37,8 @@ pub struct StepMetrics {
     pub active_providers: u64,
     /// Active composite platform offerings.
     pub active_composites: u64,
+    /// Platform offerings that entered this step.
+    pub entrants: u32,
     /// Platform offerings that exited this step.
     pub exits: u32,
     /// Categories with at least one active platform offering.
@@ -276,6 +278,7 @@ pub fn record(
     m.active_customers_incumbent = active_i;
     m.active_providers = active_providers;
     m.active_composites = composites;
+    m.entrants = buf.entrants;
     m.exits = buf.exits;
     m.categories_covered = covered.iter().filter(|&&c| c).count() as u32;
     m.requests_platform = req_p;

@@ -207,6 +207,8 @@ pub fn init(p: &Params) -> (World, Ledger) {
         active_platform: 0,
         active_incumbent: vec![0; s.incumbents.len()],
         onboarded_by_segment: vec![0; s.segments.len()],
+        category_demand_platform: vec![-1.0; n_cat],
+        category_demand_incumbent: vec![-1.0; n_cat],
     };
     (world, ledger)
 }

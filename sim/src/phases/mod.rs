@@ -9,6 +9,7 @@
 pub mod adoption;
 pub mod b2b;
 pub mod choice;
+pub mod entry;
 pub mod init;
 pub mod matching;
 pub mod pricing;

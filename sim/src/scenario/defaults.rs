@@ -24,7 +24,8 @@ pub fn default_categories() -> Vec<Category> {
         atomic("embeddings", 0.002, 500.0),
         Category {
             recipe: BTreeMap::from([("chat_llm".to_string(), 3), ("embeddings".to_string(), 2)]),
-            ..atomic("agent_orchestration", 0.060, 2000.0)
+            // 3 chat + 2 embedding calls: 3 × 1 500 + 2 × 500 LLM tokens per request.
+            ..atomic("agent_orchestration", 0.060, 5500.0)
         },
     ]
 }

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub b2b: B2bParams,
     /// `[pricing]`: bounds shared by all pricing rules.
     pub pricing: PricingParams,
+    /// `[developers]`: entry of new platform providers.
+    pub developers: DeveloperParams,
     /// `[token]`: genesis supply and its allocation.
     pub token: TokenParams,
     /// `[exchange]`: the token/USD pool.
@@ -71,6 +73,7 @@ impl Default for Scenario {
             providers: ProviderParams::default(),
             b2b: B2bParams::default(),
             pricing: PricingParams::default(),
+            developers: DeveloperParams::default(),
             token: TokenParams::default(),
             exchange: ExchangeParams::default(),
             gtm: GtmParams::default(),
@@ -686,6 +689,50 @@ pub struct PricingParams {
 impl Default for PricingParams {
     fn default() -> Self {
         PricingParams { price_cap_usd: None, reprice_every: 1 }
+    }
+}
+
+/// `[developers]`: entry of new platform providers (MODEL.md §7.12, aggregated: potential
+/// entrants arrive per category as a Poisson stream instead of an individually tracked pool).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeveloperParams {
+    /// Expected potential entrants per category per review (Poisson); 0 disables entry.
+    pub entry_rate_per_step: f64,
+    /// Steps between entry reviews.
+    pub entry_review_steps: u32,
+    /// w: a developer's outside wage per step (USD).
+    pub outside_wage_usd: f64,
+    /// H_e: horizon of the entry decision (steps).
+    pub entry_horizon_steps: f64,
+    /// E_c: one-off cost of entering (USD).
+    pub entry_cost_usd: f64,
+    /// Scale of the entry logit Λ(Π/scale) (USD).
+    pub entry_logit_scale_usd: f64,
+    /// Demand prior for a category with no platform provider, as a share of its incumbent demand.
+    pub entry_share_prior: f64,
+    /// EWMA weight of the category demand forecast Q̂_c.
+    pub category_demand_alpha: f64,
+    /// Initial cash of an entrant (USD, issued from the outside world).
+    pub entrant_cash_usd: f64,
+    /// Markup of an entrant's price over its marginal cost when its category has no platform price.
+    pub entrant_markup: f64,
+}
+
+impl Default for DeveloperParams {
+    fn default() -> Self {
+        DeveloperParams {
+            entry_rate_per_step: 0.1,
+            entry_review_steps: 7,
+            outside_wage_usd: 150.0,
+            entry_horizon_steps: 180.0,
+            entry_cost_usd: 5_000.0,
+            entry_logit_scale_usd: 2_000.0,
+            entry_share_prior: 0.05,
+            category_demand_alpha: 0.1,
+            entrant_cash_usd: 1_000.0,
+            entrant_markup: 0.3,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::{ScenarioError, nearest};
 use super::model::{
+    DeveloperParams,
     AdoptionParams, B2bParams, Category, Dist, ExchangeParams, Incumbent, NetworkParams,
     OutputParams, PlatformParams, PricingParams, ProviderGroup, ProviderParams, RunParams,
     Scenario, Segment, TokenParams,
@@ -130,6 +131,7 @@ impl Checker<'_> {
         self.providers(&s.providers, &names)?;
         self.b2b(&s.b2b)?;
         self.pricing(&s.pricing)?;
+        self.developers(&s.developers)?;
         self.token(&s.token)?;
         self.exchange(&s.exchange)?;
         self.output(&s.output)
@@ -593,6 +595,20 @@ impl Checker<'_> {
             b.b2b_reputation_weight_usd,
             R::In(0.0, 0.05),
         )
+    }
+
+    fn developers(&self, d: &DeveloperParams) -> Res {
+        let p = |k: &str| format!("developers.{k}");
+        self.f(&p("entry_rate_per_step"), d.entry_rate_per_step, R::In(0.0, 1e4))?;
+        self.n(&p("entry_review_steps"), d.entry_review_steps.into(), R::In(1.0, 365.0))?;
+        self.f(&p("outside_wage_usd"), d.outside_wage_usd, R::In(0.0, 1e5))?;
+        self.f(&p("entry_horizon_steps"), d.entry_horizon_steps, R::In(1.0, 3650.0))?;
+        self.f(&p("entry_cost_usd"), d.entry_cost_usd, R::In(0.0, 1e7))?;
+        self.f(&p("entry_logit_scale_usd"), d.entry_logit_scale_usd, R::In(0.01, 1e7))?;
+        self.f(&p("entry_share_prior"), d.entry_share_prior, UNIT)?;
+        self.f(&p("category_demand_alpha"), d.category_demand_alpha, ALPHA)?;
+        self.f(&p("entrant_cash_usd"), d.entrant_cash_usd, R::In(0.0, 1e9))?;
+        self.f(&p("entrant_markup"), d.entrant_markup, R::In(0.0, 5.0))
     }
 
     fn pricing(&self, pr: &PricingParams) -> Res {

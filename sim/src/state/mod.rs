@@ -34,4 +34,8 @@ pub struct World {
     pub active_incumbent: Vec<u64>,
     /// Onboarded customers per segment at the end of the last step.
     pub onboarded_by_segment: Vec<u64>,
+    /// Q̂_c: EWMA of platform requests demanded per category (negative = no observation yet).
+    pub category_demand_platform: Vec<f64>,
+    /// EWMA of incumbent requests per category (negative = no observation yet).
+    pub category_demand_incumbent: Vec<f64>,
 }
