@@ -252,9 +252,11 @@ pub fn record(
                 covered[o.category[j] as usize] = true;
                 composites += !p.categories[o.category[j] as usize].recipe.is_empty() as u64;
                 window_rev_platform.push(rev);
-                if buf.capacity_now[j] != u64::MAX {
+                // Entrants of this step have no per-step flows yet.
+                let cap = buf.capacity_now.get(j).copied().unwrap_or(u64::MAX);
+                if cap != u64::MAX {
                     util_served += buf.served[j];
-                    util_cap += buf.capacity_now[j];
+                    util_cap += cap;
                 }
             }
         } else {
