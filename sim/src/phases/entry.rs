@@ -34,14 +34,14 @@ pub fn enter(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
     let mut inc = vec![0u64; n_cat];
     let mut count = vec![0u32; n_cat];
     let mut price_sum = vec![0.0f64; n_cat];
-    for j in 0..o.len() {
+    for (j, &pj) in price_usd.iter().enumerate().take(o.len()) {
         let c = o.category[j] as usize;
         match o.ecosystem[j] {
             Ecosystem::Platform => {
                 plat[c] += buf.demanded[j];
                 if o.active[j] {
                     count[c] += 1;
-                    price_sum[c] += price_usd[j];
+                    price_sum[c] += pj;
                 }
             }
             Ecosystem::Incumbent(_) => inc[c] += buf.served[j],

@@ -54,6 +54,14 @@ pub struct Scenario {
     pub gtm: GtmParams,
     /// `[output]`: what is recorded.
     pub output: OutputParams,
+    /// `[sweep]` (alias `[experiment]`): an experiment over this scenario, typed and checked by
+    /// `crate::sweep` (`mindmarket run` ignores it).
+    #[serde(alias = "experiment", skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<toml::Table>,
+    /// `[validation]`: the analytic case this scenario checks, typed and checked by
+    /// `crate::validation` (`mindmarket run` ignores it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<toml::Table>,
 }
 
 impl Default for Scenario {
@@ -78,6 +86,8 @@ impl Default for Scenario {
             exchange: ExchangeParams::default(),
             gtm: GtmParams::default(),
             output: OutputParams::default(),
+            sweep: None,
+            validation: None,
         }
     }
 }

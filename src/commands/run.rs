@@ -1,4 +1,4 @@
-//! The subcommands.
+//! `mindmarket run`: one scenario, one run folder.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,18 +9,27 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mindmarket_sim::output::{RunWriter, Timing};
 use mindmarket_sim::{Scenario, Simulation, scenario};
 
-use crate::cli::{CheckArgs, Command, RunArgs, ScenarioArgs};
+use super::ScenarioArgs;
 
-/// Runs a parsed command line.
-pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
-    match cli.command {
-        Command::Run(a) => run(a),
-        Command::Check(a) => check(a),
-    }
+/// `mindmarket run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario and overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Output folder (default: out/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS). Never changes the results.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Loads, overrides and resolves a scenario.
-fn load(a: &ScenarioArgs) -> Result<Scenario> {
+pub fn load(a: &ScenarioArgs) -> Result<Scenario> {
     let mut sets = Vec::new();
     if let Some(seed) = a.seed {
         sets.push(format!("run.seed={seed}"));
@@ -32,26 +41,8 @@ fn load(a: &ScenarioArgs) -> Result<Scenario> {
     Ok(scenario::load_resolved(&a.scenario, &sets, mindmarket_sim::VERSION)?)
 }
 
-fn check(a: CheckArgs) -> Result<()> {
-    let s = load(&a.scenario)?;
-    let customers: u64 = s.segments.iter().map(|g| g.size as u64).sum();
-    let offerings: u64 = s.providers.initial.iter().map(|g| g.count as u64).sum::<u64>()
-        + (s.incumbents.len() * s.categories.len()) as u64;
-    println!(
-        "{}: ok — scenario `{}`, {} steps, {} categories, {} segments ({} customers), {} initial offerings, seed {}",
-        a.scenario.scenario.display(),
-        s.run.name,
-        s.run.steps,
-        s.categories.len(),
-        s.segments.len(),
-        customers,
-        offerings,
-        s.run.seed
-    );
-    Ok(())
-}
-
-fn run(a: RunArgs) -> Result<()> {
+/// Runs the command.
+pub fn run(a: RunArgs) -> Result<()> {
     let s = load(&a.scenario)?;
     let out: PathBuf = a.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&s.run.name));
     let threads = a.threads.unwrap_or(s.engine.threads);

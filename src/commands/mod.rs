@@ -1,0 +1,35 @@
+//! The subcommands, one file each; `cli.rs` registers them.
+
+pub mod check;
+pub mod run;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::cli::Command;
+
+/// Options shared by commands that load a scenario.
+#[derive(Args, Debug)]
+pub struct ScenarioArgs {
+    /// Scenario TOML file.
+    pub scenario: PathBuf,
+    /// Override a key: `--set segments[0].size=500` (repeatable; applied before validation).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Master seed (same as `--set run.seed=N`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of steps (same as `--set run.steps=N`).
+    #[arg(long)]
+    pub steps: Option<u32>,
+}
+
+/// Runs a parsed command line.
+pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a),
+    }
+}
