@@ -18,6 +18,13 @@ pub const SIZES: [u32; 3] = [10_000, 100_000, 1_000_000];
 /// happened.
 pub const WARMUP_STEPS: u32 = 5;
 
+/// The first step index that is not measured: a bench times steps `WARMUP_STEPS..MEASURE_UNTIL`
+/// of a run, then starts a fresh run (outside the timings). Measuring steps of one young market
+/// keeps the figure independent of how many iterations criterion happens to run: from step ~90 on
+/// (`exit_patience_steps` = 90) unprofitable providers exit, at 10k customers nearly all of them
+/// (1 940 → 50), and later steps are cheaper steps of a different market.
+pub const MEASURE_UNTIL: u32 = 85;
+
 /// Segment shares of `scenarios/baseline.toml`, in per mille: enterprise, startup_dev,
 /// crypto_native, consumer_app.
 const SHARES_PER_MILLE: [u32; 4] = [20, 200, 50, 730];

@@ -23,4 +23,17 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// Validate a scenario without running it.
     Check(commands::check::CheckArgs),
+    /// Run an experiment: a design of parameter values × replications, in parallel, streamed to
+    /// a sweep folder (manifest.json, runs.csv, points.csv, sensitivity.csv, steps/); resumable
+    /// (--resume) and shardable (--shard K/N).
+    Sweep(commands::sweep::SweepArgs),
+    /// Join the shard folders of a sweep into one folder identical to the unsharded sweep's.
+    Merge(commands::merge::MergeArgs),
+    /// Draw the charts of a run or sweep folder (PNG and/or SVG, into DIR/plots/).
+    Plot(commands::plot::PlotArgs),
+    /// Write one self-contained HTML report of a run or sweep folder (DIR/report.html).
+    Report(commands::report::ReportArgs),
+    /// Compare two runs or two sweep arms with common random numbers: paired differences with
+    /// 95 % bootstrap intervals.
+    Compare(commands::compare::CompareArgs),
 }

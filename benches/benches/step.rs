@@ -6,20 +6,23 @@
 //! What is measured: a step mutates the state (awareness spreads, customers onboard, escrows fill,
 //! prices and capacities move), so there is no honest way to repeat "the same" step short of
 //! cloning a whole world per iteration, which would dominate the 1M case. Instead each size builds
-//! one `Simulation`, runs `WARMUP_STEPS` steps outside the measurement so that onboarding and the
-//! first trades have happened, and then criterion times *successive* steps of that one run (its
-//! own warm-up steps included). The figure is therefore the mean cost of steps 5, 6, 7, … of a
-//! young market, which is what a real run pays per step early on; it drifts slowly as adoption
-//! grows.
+//! a `Simulation`, runs `WARMUP_STEPS` (5) steps outside the measurement so that onboarding and
+//! the first trades have happened, and then times *successive* steps of that run, each step timed
+//! on its own. At step `MEASURE_UNTIL` (85) the run is replaced by a fresh warmed-up one, outside
+//! the timings, so the figure is always the mean cost of steps 5–84 of a young market (what a real
+//! run pays per step early on), however many iterations criterion runs. Without that bound a fast
+//! machine would run thousands of steps and time a different market: from step ~90 most providers
+//! exit.
 //!
 //! Under `cargo test --benches` (criterion's test mode: each benchmark runs once, no `--bench`
 //! argument) sizes above 100k are skipped: building and warming up the 1M run takes a few seconds
-//! and ~170 MB, which a smoke test of every CI run does not need. `cargo bench` runs all three.
+//! and ~150 MB, which a smoke test of every CI run does not need. `cargo bench` runs all three.
 
-use std::time::Duration;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mindmarket_benches::{SIZES, WARMUP_STEPS, scenario};
+use mindmarket_benches::{MEASURE_UNTIL, SIZES, WARMUP_STEPS, scenario};
 use mindmarket_sim::Simulation;
 
 /// Largest size run in criterion's test mode (`cargo test --benches`).
@@ -60,7 +63,7 @@ fn step(c: &mut Criterion) {
             continue;
         }
         // Few, long samples for the big sizes so that a full run takes under a minute of
-        // measuring on 2 cores (a 1M step takes 0.3–0.4 s there). `--quick` ignores the sample
+        // measuring on 2 cores (a 1M step takes 0.15–0.4 s there). `--quick` ignores the sample
         // size and warm-up and stops at the measurement time at the latest.
         let (samples, warm_up, measurement) = match customers {
             0..=10_000 => (50, 1, 5),
@@ -74,11 +77,23 @@ fn step(c: &mut Criterion) {
             .throughput(Throughput::Elements(u64::from(customers)));
         // Built lazily, inside the routine, so that a filtered-out size costs nothing; criterion
         // calls the routine once per batch of iterations, and every call steps the same run.
-        let mut sim: Option<Simulation> = None;
+        let mut run: Option<Simulation> = None;
         group.bench_function(BenchmarkId::from_parameter(customers), |b| {
-            let sim = sim.get_or_insert_with(|| warmed_up(customers));
-            // Successive steps of one run: see the module docs for why this is the honest choice.
-            b.iter(|| sim.step().expect("a measured step runs"));
+            b.iter_custom(|iters| {
+                let mut measured = Duration::ZERO;
+                for _ in 0..iters {
+                    let sim = match &mut run {
+                        Some(sim) if sim.step_index() < MEASURE_UNTIL => sim,
+                        stale => stale.insert(warmed_up(customers)),
+                    };
+                    // Successive steps of one run: see the module docs for why this is honest.
+                    let start = Instant::now();
+                    let metrics = sim.step().expect("a measured step runs");
+                    measured += start.elapsed();
+                    black_box(metrics);
+                }
+                measured
+            });
         });
     }
     group.finish();

@@ -21,6 +21,7 @@ pub struct Simulation {
     buf: StepBuf,
     pool: rayon::ThreadPool,
     last_price: Price,
+    last_flows: crate::ledger::FlowTotals,
 }
 
 impl Simulation {
@@ -38,14 +39,24 @@ impl Simulation {
         let cu = &world.customers;
         for (si, sp) in params.segments.iter().enumerate() {
             let r = sp.first as usize..(sp.first + sp.size) as usize;
-            world.onboarded_by_segment[si] =
-                cu.status[r].iter().filter(|&&s| s == crate::state::Status::Onboarded).count() as u64;
+            world.onboarded_by_segment[si] = cu.status[r]
+                .iter()
+                .filter(|&&s| s == crate::state::Status::Onboarded)
+                .count() as u64;
         }
         if params.s.engine.check_invariants {
             ledger.check(0)?;
         }
         let last_price = world.token_price;
-        Ok(Simulation { params, world, ledger, buf: StepBuf::default(), pool, last_price })
+        Ok(Simulation {
+            params,
+            world,
+            ledger,
+            buf: StepBuf::default(),
+            pool,
+            last_price,
+            last_flows: Default::default(),
+        })
     }
 
     /// Number of worker threads of this run's pool.
@@ -68,6 +79,12 @@ impl Simulation {
         self.last_price
     }
 
+    /// The ledger's transfer totals of the last step, by flow kind: an account of the money that
+    /// moved, kept independently of the metrics (V6 compares the two).
+    pub fn last_flows(&self) -> &crate::ledger::FlowTotals {
+        &self.last_flows
+    }
+
     /// The last step's buffers (jobs, fills, capacities), for tests and diagnostics.
     pub fn last_step(&self) -> &StepBuf {
         &self.buf
@@ -80,21 +97,48 @@ impl Simulation {
         let c = &self.world.customers;
         c.segment.iter().for_each(|&x| h.u64(x as u64));
         c.status.iter().for_each(|&x| h.u64(x as u64));
-        c.value_mult.iter().chain(&c.theta).chain(&c.satisfaction).for_each(|x| h.u64(x.to_bits() as u64));
-        c.last_offering.iter().chain(&c.last_platform_use).chain(&c.last_incumbent_use).chain(&c.onboarded_at).for_each(|&x| h.u64(x as u64));
+        c.value_mult.iter().for_each(|x| h.u64(x.to_bits()));
+        c.theta
+            .iter()
+            .chain(&c.satisfaction)
+            .for_each(|x| h.u64(x.to_bits() as u64));
+        c.last_offering
+            .iter()
+            .chain(&c.last_platform_use)
+            .chain(&c.last_incumbent_use)
+            .chain(&c.onboarded_at)
+            .for_each(|&x| h.u64(x as u64));
         c.spend_ewma_usd.iter().for_each(|x| h.u64(x.to_bits()));
         let o = &self.world.offerings;
         o.active.iter().for_each(|&x| h.u64(x as u64));
-        for v in [&o.price, &o.quality, &o.data, &o.reputation, &o.demand_ewma, &o.profit_ewma, &o.cum_revenue_usd, &o.cum_profit_usd] {
+        for v in [
+            &o.price,
+            &o.quality,
+            &o.data,
+            &o.reputation,
+            &o.demand_ewma,
+            &o.profit_ewma,
+            &o.cum_revenue_usd,
+            &o.cum_profit_usd,
+        ] {
             v.iter().for_each(|x| h.u64(x.to_bits()));
         }
-        o.capacity.iter().chain(&o.cum_requests).for_each(|&x| h.u64(x));
+        o.capacity
+            .iter()
+            .chain(&o.cum_requests)
+            .for_each(|&x| h.u64(x));
         o.received_ring.iter().for_each(|&x| h.i128(x));
         for j in 0..o.len() {
-            h.i128(self.ledger.tokens(crate::ledger::Account::Offering(j as u32)));
+            h.i128(
+                self.ledger
+                    .tokens(crate::ledger::Account::Offering(j as u32)),
+            );
             h.i128(self.ledger.usd(crate::ledger::Account::Offering(j as u32)));
         }
-        self.ledger.customer_tokens().iter().for_each(|&x| h.i128(x));
+        self.ledger
+            .customer_tokens()
+            .iter()
+            .for_each(|&x| h.i128(x));
         use crate::ledger::Account::*;
         for a in [External, Treasury, Pool, Passive] {
             h.i128(self.ledger.tokens(a));
@@ -107,30 +151,61 @@ impl Simulation {
 
     /// Runs one step: P1 … P10, then the conservation check.
     pub fn step(&mut self) -> Result<StepMetrics, SimError> {
-        let Simulation { params, world, ledger, buf, pool, last_price } = self;
+        let Simulation {
+            params,
+            world,
+            ledger,
+            buf,
+            pool,
+            last_price,
+            last_flows,
+        } = self;
         let p: &Params = params;
         pool.install(|| {
-            let ctx = StepCtx { seed: p.s.run.seed, run: p.s.run.run, step: world.step, p };
+            let ctx = StepCtx {
+                seed: p.s.run.seed,
+                run: p.s.run.run,
+                step: world.step,
+                p,
+            };
             let onboarded_before: u64 = world.onboarded_by_segment.iter().sum();
             buf.exits = 0;
             buf.bad_debt_usd = 0.0;
             buf.settle = Default::default();
+            buf.gas_usd = 0.0;
+            buf.treasury_outlay_tokens = 0;
+            buf.speculator_flow = (0, 0);
+            phases::token::open(&ctx, world, ledger, buf)?; // P0
             let mut snap = phases::snapshot::build(p, world); // P1
             phases::adoption::adopt(&ctx, world, &snap, buf); // P2
             phases::pricing::price(&ctx, world, &mut snap); // P3
             phases::b2b::procure(&ctx, world, &mut snap, buf); // P4
+            if p.s.network_effects.expectations == crate::scenario::Expectations::Fulfilled {
+                fulfil_expectations(&ctx, world, &mut snap);
+            }
             buf.jobs = phases::choice::choose_all(&ctx, world, &snap); // P5
             phases::matching::match_jobs(&ctx, world, &snap, buf); // P6
             phases::settlement::tally_spend(&ctx, world, &snap, buf);
             let pt = phases::trade::trade(&ctx, world, ledger, buf)?; // P7
             phases::settlement::settle(&ctx, world, &snap, ledger, buf, pt)?; // P8
-            phases::update::update(&ctx, world, ledger, buf, &snap.price_usd); // P9
+            phases::update::update(&ctx, world, ledger, buf, &snap); // P9
             phases::entry::enter(&ctx, world, ledger, buf, &snap.price_usd);
-            let m = metrics::record(&ctx, p, world, ledger, buf, pt, &snap.price_usd, onboarded_before); // P10
+            phases::token::close(&ctx, world, ledger, buf)?;
+            let m = metrics::record(
+                &ctx,
+                p,
+                world,
+                ledger,
+                buf,
+                pt,
+                &snap.price_usd,
+                onboarded_before,
+            ); // P10
             if p.s.engine.check_invariants {
                 ledger.check(world.step)?;
             }
             *last_price = pt;
+            *last_flows = ledger.take_flows();
             world.token_price_usd = pt.usd_per_token();
             world.step += 1;
             Ok(m)
@@ -150,5 +225,34 @@ impl Fnv {
     fn i128(&mut self, x: i128) {
         self.u64(x as u64);
         self.u64((x >> 64) as u64);
+    }
+}
+
+/// `expectations = "fulfilled"` (§4, used for V9): iterates the platform's installed base to a fixed
+/// point within the step: customers choose given base B, the number of customers choosing the
+/// platform becomes the next B, until it repeats (at most 100 rounds; the last B is used).
+fn fulfil_expectations(ctx: &StepCtx<'_>, world: &World, snap: &mut phases::snapshot::Snapshot) {
+    let p = ctx.p;
+    let mut base = world.active_platform as f64;
+    for _ in 0..100 {
+        let (same, _) = phases::snapshot::network_terms(p, world, &snap.platform_count, Some(base));
+        snap.net_same = same;
+        snap.platform_same = phases::snapshot::platform_same_term(p, world, Some(base));
+        let jobs = phases::choice::choose_all(ctx, world, snap);
+        let mut choosers = 0u64;
+        let mut last = u32::MAX;
+        for j in &jobs {
+            if j.choice != crate::state::NONE
+                && world.offerings.is_platform(j.choice as usize)
+                && j.customer != last
+            {
+                choosers += 1;
+                last = j.customer;
+            }
+        }
+        if choosers as f64 == base {
+            break;
+        }
+        base = choosers as f64;
     }
 }

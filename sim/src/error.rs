@@ -24,7 +24,9 @@ pub enum SimError {
         usd_error: i128,
     },
     /// An account that may never be negative was driven negative.
-    #[error("negative balance at step {step}: {account} holds {balance} (this is a bug in mindmarket)")]
+    #[error(
+        "negative balance at step {step}: {account} holds {balance} (this is a bug in mindmarket)"
+    )]
     NegativeBalance {
         /// Step.
         step: u32,

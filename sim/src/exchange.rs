@@ -821,3 +821,127 @@ mod tests {
         }
     }
 }
+
+/// Clears a batch at a given price `p` (nano-USD per base unit) with the pool as counterparty, for
+/// the `log_impact` and `exogenous` price models (MODEL.md §7.10). Every buyer receives
+/// ⌊B_i·den/num⌋ base units, every seller ⌊S_j·num/den⌋ nano-USD, every exact-amount buyer pays
+/// ⌈Y·num/den⌉; the pool absorbs the net imbalance. If the pool would keep fewer than one base
+/// unit, buy orders (USD and exact) are scaled down pro rata (floor); if it would keep negative USD,
+/// sell orders are. Scaled-down orders trade only what they fill: the second and third results are
+/// the USD actually taken from each buyer and the tokens actually taken from each seller.
+pub fn clear_at_price(
+    pool: &Pool,
+    p: Price,
+    buys_usd: &[i128],
+    sells_tokens: &[i128],
+    exact_buys_tokens: &[i128],
+) -> (BatchResult, Vec<i128>, Vec<i128>) {
+    pool.assert_valid();
+    assert!(p.num > 0 && p.den > 0, "price must be positive");
+    let mut buys: Vec<i128> = buys_usd.to_vec();
+    let mut exact: Vec<i128> = exact_buys_tokens.to_vec();
+    let mut sells: Vec<i128> = sells_tokens.to_vec();
+    let tokens_for =
+        |b: &[i128]| -> Vec<i128> { b.iter().map(|&u| mul_div_floor(u, p.den, p.num)).collect() };
+    // Tokens the pool must deliver vs. what it may give (keep ≥ 1 base unit).
+    let s_total: i128 = sells.iter().sum();
+    let want: i128 = tokens_for(&buys).iter().sum::<i128>() + exact.iter().sum::<i128>();
+    let can = pool.tokens + s_total - 1;
+    if want > can {
+        let (num, den) = (can.max(0), want);
+        buys.iter_mut()
+            .for_each(|b| *b = mul_div_floor(*b, num, den));
+        exact
+            .iter_mut()
+            .for_each(|y| *y = mul_div_floor(*y, num, den));
+    }
+    let tokens_out = tokens_for(&buys);
+    let exact_paid: Vec<i128> = exact
+        .iter()
+        .map(|&y| crate::units::mul_div_ceil(y, p.num, p.den))
+        .collect();
+    // USD the pool must pay vs. what it holds (keep ≥ 0).
+    let usd_in: i128 = buys.iter().sum::<i128>() + exact_paid.iter().sum::<i128>();
+    let pay: i128 = sells.iter().map(|&s| mul_div_floor(s, p.num, p.den)).sum();
+    if pay > pool.usd + usd_in {
+        let (num, den) = (pool.usd + usd_in, pay);
+        sells
+            .iter_mut()
+            .for_each(|s| *s = mul_div_floor(*s, num, den));
+    }
+    let usd_out: Vec<i128> = sells
+        .iter()
+        .map(|&s| mul_div_floor(s, p.num, p.den))
+        .collect();
+    let pool_after = Pool {
+        usd: pool.usd + usd_in - usd_out.iter().sum::<i128>(),
+        tokens: pool.tokens + sells.iter().sum::<i128>()
+            - tokens_out.iter().sum::<i128>()
+            - exact.iter().sum::<i128>(),
+        fee_bps: pool.fee_bps,
+    };
+    assert!(
+        pool_after.usd >= 0 && pool_after.tokens >= 1,
+        "pool stays solvent"
+    );
+    let r = BatchResult {
+        price: p,
+        branch: Branch::Cross,
+        tokens_out,
+        usd_out,
+        exact_paid,
+        exact_filled: exact,
+        pool_after,
+    };
+    (r, buys, sells)
+}
+
+#[cfg(test)]
+mod fixed_price_tests {
+    use super::*;
+
+    #[test]
+    fn fixed_price_batch_trades_against_the_pool_at_that_price() {
+        let pool = Pool {
+            usd: 1_000_000,
+            tokens: 1_000_000,
+            fee_bps: 0,
+        };
+        let p = Price { num: 2, den: 1 }; // 2 nano-USD per base unit
+        let (r, b, _) = clear_at_price(&pool, p, &[100, 7], &[10], &[5]);
+        assert_eq!(r.tokens_out, vec![50, 3]);
+        assert_eq!(r.usd_out, vec![20]);
+        assert_eq!(r.exact_paid, vec![10]);
+        assert_eq!(b, vec![100, 7]);
+        assert_eq!(r.pool_after.usd, 1_000_000 + 107 + 10 - 20);
+        assert_eq!(r.pool_after.tokens, 1_000_000 + 10 - 53 - 5);
+    }
+
+    #[test]
+    fn buys_scale_down_when_the_pool_runs_dry() {
+        let pool = Pool {
+            usd: 1_000,
+            tokens: 101,
+            fee_bps: 0,
+        };
+        let p = Price { num: 1, den: 1 };
+        let (r, b, _) = clear_at_price(&pool, p, &[200, 200], &[], &[]);
+        assert!(r.pool_after.tokens >= 1);
+        assert_eq!(r.tokens_out.iter().sum::<i128>(), 100);
+        assert_eq!(b.iter().sum::<i128>(), 100, "only the filled USD is taken");
+        let (r, _, s) = clear_at_price(
+            &Pool {
+                usd: 10,
+                tokens: 100,
+                fee_bps: 0,
+            },
+            p,
+            &[],
+            &[50],
+            &[],
+        );
+        assert!(r.pool_after.usd >= 0 && r.usd_out[0] <= 10);
+        assert_eq!(s[0], 10, "only the tokens paid for are taken");
+        assert_eq!(r.pool_after.tokens, 110);
+    }
+}

@@ -26,6 +26,18 @@ pub enum Account {
     Customer(u32),
     /// An offering's firm: token wallet and fiat cash (cash may be negative: debt).
     Offering(u32),
+    /// The treasury's grants pool (counted as treasury; tokens only).
+    GrantsPool,
+    /// The staking contract's reward pool (tokens only).
+    StakingRewards,
+    /// Tokens staked by an offering's firm (locked in the staking contract).
+    OfferingStake(u32),
+    /// Tokens staked by the passive holders.
+    PassiveStake,
+    /// The speculators' wallet (tokens; their fiat is the outside world's).
+    Speculators,
+    /// Awarded but not yet vested grants (tokens only).
+    Vesting,
 }
 
 /// A printable account reference for errors.
@@ -40,6 +52,12 @@ impl fmt::Display for Account {
             Account::Passive => write!(f, "passive holders"),
             Account::Customer(i) => write!(f, "customer {i}"),
             Account::Offering(j) => write!(f, "offering {j}"),
+            Account::GrantsPool => write!(f, "grants pool"),
+            Account::StakingRewards => write!(f, "staking reward pool"),
+            Account::OfferingStake(j) => write!(f, "stake of offering {j}"),
+            Account::PassiveStake => write!(f, "passive holders' stake"),
+            Account::Speculators => write!(f, "speculators"),
+            Account::Vesting => write!(f, "vesting"),
         }
     }
 }
@@ -52,7 +70,7 @@ pub enum Flow {
     Genesis = 0,
     /// End-customer payment to a platform provider (net of the seller fee).
     Payment,
-    /// Platform fees to the treasury.
+    /// Seller fees to the treasury (part of the gross).
     Fee,
     /// Composite → supplier payment (net of the seller fee).
     B2b,
@@ -68,10 +86,18 @@ pub enum Flow {
     Exit,
     /// Burned tokens.
     Burn,
+    /// Newly minted tokens and their allocation.
+    Emission,
+    /// Staking deposits, withdrawals and rewards.
+    Staking,
+    /// Buyer fees to the treasury (on top of the gross).
+    BuyerFee,
+    /// Seller fees on B2B purchases (part of their gross).
+    B2bFee,
 }
 
 /// Number of [`Flow`] kinds.
-pub const FLOW_KINDS: usize = 10;
+pub const FLOW_KINDS: usize = 14;
 
 /// Per-step totals by flow kind (tokens in base units, fiat in nano-USD).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,6 +119,12 @@ pub struct Ledger {
     pool_tokens: i128,
     pool_usd: i128,
     passive_tokens: i128,
+    grants_pool: i128,
+    staking_rewards: i128,
+    offering_stake: Vec<i128>,
+    passive_stake: i128,
+    speculators: i128,
+    vesting: i128,
     external_usd: i128,
     genesis: i128,
     minted: i128,
@@ -103,13 +135,17 @@ pub struct Ledger {
 impl Ledger {
     /// An empty ledger with `customers` customer accounts.
     pub fn new(customers: usize) -> Ledger {
-        Ledger { customer_tokens: vec![0; customers], ..Ledger::default() }
+        Ledger {
+            customer_tokens: vec![0; customers],
+            ..Ledger::default()
+        }
     }
 
     /// Opens the accounts of a new offering and returns its id (ids are dense and never reused).
     pub fn open_offering(&mut self) -> u32 {
         self.offering_tokens.push(0);
         self.offering_usd.push(0);
+        self.offering_stake.push(0);
         (self.offering_tokens.len() - 1) as u32
     }
 
@@ -122,6 +158,12 @@ impl Ledger {
             Account::Passive => self.passive_tokens,
             Account::Customer(i) => self.customer_tokens[i as usize],
             Account::Offering(j) => self.offering_tokens[j as usize],
+            Account::GrantsPool => self.grants_pool,
+            Account::StakingRewards => self.staking_rewards,
+            Account::OfferingStake(j) => self.offering_stake[j as usize],
+            Account::PassiveStake => self.passive_stake,
+            Account::Speculators => self.speculators,
+            Account::Vesting => self.vesting,
         }
     }
 
@@ -131,8 +173,8 @@ impl Ledger {
             Account::External => self.external_usd,
             Account::Treasury => self.treasury_usd,
             Account::Pool => self.pool_usd,
-            Account::Passive | Account::Customer(_) => 0,
             Account::Offering(j) => self.offering_usd[j as usize],
+            _ => 0,
         }
     }
 
@@ -166,6 +208,12 @@ impl Ledger {
             Account::Passive => &mut self.passive_tokens,
             Account::Customer(i) => &mut self.customer_tokens[i as usize],
             Account::Offering(j) => &mut self.offering_tokens[j as usize],
+            Account::GrantsPool => &mut self.grants_pool,
+            Account::StakingRewards => &mut self.staking_rewards,
+            Account::OfferingStake(j) => &mut self.offering_stake[j as usize],
+            Account::PassiveStake => &mut self.passive_stake,
+            Account::Speculators => &mut self.speculators,
+            Account::Vesting => &mut self.vesting,
         }
     }
 
@@ -175,9 +223,7 @@ impl Ledger {
             Account::Treasury => &mut self.treasury_usd,
             Account::Pool => &mut self.pool_usd,
             Account::Offering(j) => &mut self.offering_usd[j as usize],
-            Account::Passive | Account::Customer(_) => {
-                unreachable!("passive holders and customers hold no fiat in the ledger")
-            }
+            other => unreachable!("{other} holds no fiat in the ledger"),
         }
     }
 
@@ -199,6 +245,12 @@ impl Ledger {
         assert!(amount >= 0, "mint amount must be non-negative");
         *self.tok_mut(to) += amount;
         self.minted += amount;
+        self.flows.tokens[Flow::Emission as usize] += amount;
+    }
+
+    /// Σ tokens staked (all stakers), excluding the reward pool.
+    pub fn staked(&self) -> i128 {
+        self.passive_stake + self.offering_stake.iter().sum::<i128>()
     }
 
     /// Burns tokens held by `from`.
@@ -213,7 +265,12 @@ impl Ledger {
         assert!(amount >= 0, "transfer amount must be non-negative");
         let bal = self.tok_mut(from);
         if *bal < amount {
-            return Err(SimError::Insufficient { step, account: from, balance: *bal, amount });
+            return Err(SimError::Insufficient {
+                step,
+                account: from,
+                balance: *bal,
+                amount,
+            });
         }
         *bal -= amount;
         Ok(())
@@ -254,7 +311,12 @@ impl Ledger {
         if matches!(from, Account::Treasury | Account::Pool) {
             let bal = self.usd(from);
             if bal < amount {
-                return Err(SimError::Insufficient { step, account: from, balance: bal, amount });
+                return Err(SimError::Insufficient {
+                    step,
+                    account: from,
+                    balance: bal,
+                    amount,
+                });
             }
         }
         self.transfer_usd_unchecked(from, to, amount, flow);
@@ -274,7 +336,15 @@ impl Ledger {
 
     /// Σ token balances − total supply (0 unless there is a bug).
     pub fn token_error(&self) -> i128 {
-        let mut sum = self.treasury_tokens + self.pool_tokens + self.passive_tokens;
+        let mut sum = self.treasury_tokens
+            + self.pool_tokens
+            + self.passive_tokens
+            + self.grants_pool
+            + self.staking_rewards
+            + self.passive_stake
+            + self.speculators
+            + self.vesting;
+        sum += self.offering_stake.iter().sum::<i128>();
         sum += self.customer_tokens.iter().sum::<i128>();
         sum += self.offering_tokens.iter().sum::<i128>();
         sum - self.total_supply()
@@ -292,28 +362,57 @@ impl Ledger {
     pub fn check(&self, step: u32) -> Result<(), SimError> {
         let (tokens_error, usd_error) = (self.token_error(), self.usd_error());
         if tokens_error != 0 || usd_error != 0 {
-            return Err(SimError::Conservation { step, tokens_error, usd_error });
+            return Err(SimError::Conservation {
+                step,
+                tokens_error,
+                usd_error,
+            });
         }
         let fixed = [
             (Account::Treasury, self.treasury_tokens),
             (Account::Pool, self.pool_tokens),
             (Account::Passive, self.passive_tokens),
+            (Account::GrantsPool, self.grants_pool),
+            (Account::StakingRewards, self.staking_rewards),
+            (Account::PassiveStake, self.passive_stake),
+            (Account::Speculators, self.speculators),
+            (Account::Vesting, self.vesting),
             (Account::Treasury, self.treasury_usd),
             (Account::Pool, self.pool_usd),
         ];
         for (account, balance) in fixed {
             if balance < 0 {
-                return Err(SimError::NegativeBalance { step, account, balance });
+                return Err(SimError::NegativeBalance {
+                    step,
+                    account,
+                    balance,
+                });
             }
         }
         let neg = |v: &[i128]| v.iter().position(|&b| b < 0);
         if let Some(i) = neg(&self.customer_tokens) {
             let account = Account::Customer(i as u32);
-            return Err(SimError::NegativeBalance { step, account, balance: self.tokens(account) });
+            return Err(SimError::NegativeBalance {
+                step,
+                account,
+                balance: self.tokens(account),
+            });
+        }
+        if let Some(j) = neg(&self.offering_stake) {
+            let account = Account::OfferingStake(j as u32);
+            return Err(SimError::NegativeBalance {
+                step,
+                account,
+                balance: self.tokens(account),
+            });
         }
         if let Some(j) = neg(&self.offering_tokens) {
             let account = Account::Offering(j as u32);
-            return Err(SimError::NegativeBalance { step, account, balance: self.tokens(account) });
+            return Err(SimError::NegativeBalance {
+                step,
+                account,
+                balance: self.tokens(account),
+            });
         }
         Ok(())
     }
@@ -335,13 +434,45 @@ mod tests {
     #[test]
     fn transfers_conserve_and_balance() {
         let mut l = small();
-        l.transfer_tokens(0, Account::Treasury, Account::Customer(1), 300, Flow::Payment).unwrap();
-        l.transfer_tokens(0, Account::Customer(1), Account::Offering(0), 120, Flow::Payment).unwrap();
-        l.transfer_usd(0, Account::Pool, Account::Offering(0), 2_000, Flow::ExchangeOut).unwrap();
-        l.transfer_usd(0, Account::Offering(0), Account::External, 5_000, Flow::Cost).unwrap();
+        l.transfer_tokens(
+            0,
+            Account::Treasury,
+            Account::Customer(1),
+            300,
+            Flow::Payment,
+        )
+        .unwrap();
+        l.transfer_tokens(
+            0,
+            Account::Customer(1),
+            Account::Offering(0),
+            120,
+            Flow::Payment,
+        )
+        .unwrap();
+        l.transfer_usd(
+            0,
+            Account::Pool,
+            Account::Offering(0),
+            2_000,
+            Flow::ExchangeOut,
+        )
+        .unwrap();
+        l.transfer_usd(
+            0,
+            Account::Offering(0),
+            Account::External,
+            5_000,
+            Flow::Cost,
+        )
+        .unwrap();
         assert_eq!(l.tokens(Account::Customer(1)), 180);
         assert_eq!(l.tokens(Account::Offering(0)), 120);
-        assert_eq!(l.usd(Account::Offering(0)), -3_000, "firm cash may go into debt");
+        assert_eq!(
+            l.usd(Account::Offering(0)),
+            -3_000,
+            "firm cash may go into debt"
+        );
         assert_eq!(l.usd(Account::External), -7_000 + 5_000);
         l.check(0).unwrap();
         let f = l.take_flows();
@@ -354,7 +485,15 @@ mod tests {
     fn overdraft_fails_and_changes_nothing() {
         let mut l = small();
         let err = l.transfer_tokens(4, Account::Customer(0), Account::Treasury, 1, Flow::Fee);
-        assert!(matches!(err, Err(SimError::Insufficient { step: 4, balance: 0, amount: 1, .. })));
+        assert!(matches!(
+            err,
+            Err(SimError::Insufficient {
+                step: 4,
+                balance: 0,
+                amount: 1,
+                ..
+            })
+        ));
         let err = l.transfer_usd(4, Account::Treasury, Account::External, 1, Flow::Cost);
         assert!(matches!(err, Err(SimError::Insufficient { .. })));
         assert_eq!(l.tokens(Account::Treasury), 1_000);
@@ -377,11 +516,18 @@ mod tests {
         let mut l = small();
         l.customer_tokens[2] += 5; // bypass the API, as a bug would
         match l.check(9) {
-            Err(SimError::Conservation { step: 9, tokens_error: 5, usd_error: 0 }) => {}
+            Err(SimError::Conservation {
+                step: 9,
+                tokens_error: 5,
+                usd_error: 0,
+            }) => {}
             other => panic!("expected a conservation error, got {other:?}"),
         }
         l.customer_tokens[2] -= 5;
         l.offering_usd[0] += 1;
-        assert!(matches!(l.check(9), Err(SimError::Conservation { usd_error: 1, .. })));
+        assert!(matches!(
+            l.check(9),
+            Err(SimError::Conservation { usd_error: 1, .. })
+        ));
     }
 }

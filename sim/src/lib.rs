@@ -18,6 +18,7 @@ pub mod policy;
 pub mod rng;
 pub mod scenario;
 pub mod state;
+pub mod sweep;
 pub mod units;
 
 pub use engine::Simulation;

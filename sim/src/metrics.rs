@@ -33,6 +33,8 @@ pub struct StepMetrics {
     pub active_customers_platform: u64,
     /// Customers with an incumbent request in the active window.
     pub active_customers_incumbent: u64,
+    /// Customers active with both the platform and an incumbent.
+    pub multihoming_customers: u64,
     /// Active platform offerings.
     pub active_providers: u64,
     /// Active composite platform offerings.
@@ -65,12 +67,24 @@ pub struct StepMetrics {
     pub token_price_mid_usd: f64,
     /// Total supply (tokens).
     pub total_supply: f64,
-    /// Circulating supply: total − treasury (tokens).
+    /// Tokens minted since genesis.
+    pub minted_cum: f64,
+    /// Tokens burned since genesis.
+    pub burned_cum: f64,
+    /// Tokens minted this step.
+    pub minted_tokens: f64,
+    /// Circulating supply: total − treasury − grants pool − staking contract − vesting (tokens).
     pub circulating_supply: f64,
     /// Circulating − pool − passive holders (tokens).
     pub float_supply: f64,
-    /// Treasury tokens.
+    /// Treasury tokens (including the grants pool).
     pub treasury_tokens: f64,
+    /// The treasury's grants pool (tokens).
+    pub grants_pool_tokens: f64,
+    /// Tokens staked (excluding the reward pool).
+    pub staked_tokens: f64,
+    /// APY of the last completed staking window.
+    pub staking_apy: f64,
     /// Treasury cash (USD).
     pub treasury_usd: f64,
     /// Pool token reserve.
@@ -91,6 +105,12 @@ pub struct StepMetrics {
     pub net_buy_usd: f64,
     /// Price × circulating supply (USD).
     pub market_cap_usd: f64,
+    /// Price × total supply (USD).
+    pub fdv_usd: f64,
+    /// Speculators' buy flow (USD).
+    pub speculator_buy_usd: f64,
+    /// Speculators' sell flow (tokens).
+    pub speculator_sell_tokens: f64,
     /// Platform share of end-customer requests (0 when there are none).
     pub platform_share_requests: f64,
     /// Platform share of end-customer revenue (0 when there is none).
@@ -99,12 +119,18 @@ pub struct StepMetrics {
     pub hhi_offerings: f64,
     /// HHI among platform offerings only.
     pub hhi_platform: f64,
+    /// HHI of firms' revenue over the window (an incumbent's offerings count as one firm).
+    pub hhi_firms: f64,
     /// Gini of active platform offerings' revenue over the window (0 when it is all zero).
     pub gini_provider_revenue: f64,
     /// Service-payment token volume (incl. B2B) / circulating supply, per step.
     pub velocity: f64,
     /// Velocity × 365/step_days.
     pub velocity_annual: f64,
+    /// Average holding time 1/velocity (steps; 0 when nothing is paid).
+    pub holding_time_steps: f64,
+    /// Share of platform end-customer requests served by composites.
+    pub composite_share: f64,
     /// Realized customer surplus over the outside option (USD).
     pub customer_surplus_usd: f64,
     /// Request-weighted platform price (USD).
@@ -119,6 +145,16 @@ pub struct StepMetrics {
     pub provider_profit_usd: f64,
     /// Incumbents' profit this step (USD).
     pub incumbent_profit_usd: f64,
+    /// Fees credited to the treasury, valued at the batch price (USD).
+    pub platform_fee_usd: f64,
+    /// Fee income minus treasury outlays (staking rewards it paid), at the batch price (USD).
+    pub treasury_net_usd: f64,
+    /// Customer surplus + provider profit + incumbent profit + treasury net (USD).
+    pub welfare_usd: f64,
+    /// Gas paid by providers for channel claims (USD).
+    pub gas_usd: f64,
+    /// Developers aware of the platform (incl. active and exited).
+    pub aware_developers: u64,
     /// Served / capacity over reserved platform offerings.
     pub utilization_avg: f64,
     /// Bad debt written off this step (USD).
@@ -176,22 +212,44 @@ pub fn record(
     let active = |last: u32| last > 0 && t1 - last < window;
     let n_seg = p.segments.len();
     // Integer counts: parallel sums of integers are exact and order-independent.
-    let (aware, active_p, active_i) = (0..cu.len())
+    let (aware, active_p, active_i, multi, ever_p, ever_i) = (0..cu.len())
         .into_par_iter()
         .with_min_len(crate::phases::CHUNK)
         .map(|i| {
+            let (ap, ai) = (
+                active(cu.last_platform_use[i]),
+                active(cu.last_incumbent_use[i]),
+            );
             (
                 (cu.status[i] != Status::Unaware) as u64,
-                active(cu.last_platform_use[i]) as u64,
-                active(cu.last_incumbent_use[i]) as u64,
+                ap as u64,
+                ai as u64,
+                (ap && ai) as u64,
+                (cu.onboarded_at[i] > 0) as u64,
+                (cu.last_incumbent_use[i] > 0) as u64,
             )
         })
-        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        .reduce(
+            || (0, 0, 0, 0, 0, 0),
+            |a, b| {
+                (
+                    a.0 + b.0,
+                    a.1 + b.1,
+                    a.2 + b.2,
+                    a.3 + b.3,
+                    a.4 + b.4,
+                    a.5 + b.5,
+                )
+            },
+        );
     let mut onboarded_by_segment = vec![0u64; n_seg];
     for (si, sp) in p.segments.iter().enumerate() {
         let r = sp.first as usize..(sp.first + sp.size) as usize;
-        onboarded_by_segment[si] =
-            cu.status[r].par_iter().with_min_len(crate::phases::CHUNK).filter(|&&s| s == Status::Onboarded).count() as u64;
+        onboarded_by_segment[si] = cu.status[r]
+            .par_iter()
+            .with_min_len(crate::phases::CHUNK)
+            .filter(|&&s| s == Status::Onboarded)
+            .count() as u64;
     }
     let onboarded: u64 = onboarded_by_segment.iter().sum();
     let n_inc = p.s.incumbents.len();
@@ -206,7 +264,9 @@ pub fn record(
                 continue;
             }
             let row = &cu.last_offering[i * cu.n_categories..(i + 1) * cu.n_categories];
-            if let Some(&j) = row.iter().find(|&&j| j != NONE && !w.offerings.is_platform(j as usize))
+            if let Some(&j) = row
+                .iter()
+                .find(|&&j| j != NONE && !w.offerings.is_platform(j as usize))
                 && let Ecosystem::Incumbent(k) = w.offerings.ecosystem[j as usize]
             {
                 active_incumbent[k as usize] += 1;
@@ -216,14 +276,21 @@ pub fn record(
 
     let o = &w.offerings;
     let n_off = o.len();
-    let mut m = StepMetrics { step: ctx.step, ..StepMetrics::default() };
+    let mut m = StepMetrics {
+        step: ctx.step,
+        ..StepMetrics::default()
+    };
     let (mut req_p, mut req_i, mut rev_p, mut rev_i) = (0u64, 0u64, 0.0, 0.0);
+    let mut req_composite = 0u64;
     let (mut pw_p, mut pw_i, mut qw_p, mut qw_i) = (0.0, 0.0, 0.0, 0.0);
     for f in &buf.fills {
         let j = f.offering as usize;
         let n = f.n as f64;
         if o.is_platform(j) {
             req_p += f.n as u64;
+            if !p.categories[o.category[j] as usize].recipe.is_empty() {
+                req_composite += f.n as u64;
+            }
             pw_p += n * price_usd[j];
             qw_p += n * o.quality[j];
             rev_p += n * price_usd[j];
@@ -235,7 +302,11 @@ pub fn record(
         }
     }
     let unserved: u64 = buf.jobs.iter().map(|j| j.remaining as u64).sum();
-    let surplus: f64 = buf.jobs.iter().map(|j| j.served as f64 * j.surplus as f64).sum();
+    let surplus: f64 = buf
+        .jobs
+        .iter()
+        .map(|j| j.served as f64 * j.surplus as f64)
+        .sum();
     let mut covered = vec![false; p.categories.len()];
     let (mut active_providers, mut composites, mut prof_p, mut prof_i) = (0u64, 0u64, 0.0, 0.0);
     let (mut util_served, mut util_cap) = (0u64, 0u64);
@@ -244,7 +315,8 @@ pub fn record(
     for j in 0..n_off {
         let rev: f64 = o.revenue_ring[j * WINDOW..(j + 1) * WINDOW].iter().sum();
         window_rev.push(rev);
-        let profit = buf.revenue_usd.get(j).copied().unwrap_or(0.0) - buf.cost_usd.get(j).copied().unwrap_or(0.0);
+        let profit = buf.revenue_usd.get(j).copied().unwrap_or(0.0)
+            - buf.cost_usd.get(j).copied().unwrap_or(0.0);
         if o.is_platform(j) {
             prof_p += profit;
             if o.active[j] {
@@ -267,15 +339,21 @@ pub fn record(
     let s = &buf.settle;
     let supply = ledger.total_supply();
     let treasury = ledger.tokens(Account::Treasury);
-    let circulating = supply - treasury;
     let pool_t = ledger.tokens(Account::Pool);
     let escrow: i128 = ledger.customer_tokens().iter().sum();
+    let grants = ledger.tokens(Account::GrantsPool);
+    let staking = ledger.staked() + ledger.tokens(Account::StakingRewards);
+    let circulating = supply - treasury - grants - staking - ledger.tokens(Account::Vesting);
     let pq = s.gross_platform_tokens + s.gross_b2b_tokens;
     m.aware_customers = aware;
     m.onboarded_customers = onboarded;
     m.new_onboarded = buf.onboarded_now;
     m.deboarded = buf.deboarded.len() as u64;
-    m.churn_rate = if onboarded_before > 0 { m.deboarded as f64 / onboarded_before as f64 } else { 0.0 };
+    m.churn_rate = if onboarded_before > 0 {
+        m.deboarded as f64 / onboarded_before as f64
+    } else {
+        0.0
+    };
     m.active_customers_platform = active_p;
     m.active_customers_incumbent = active_i;
     m.active_providers = active_providers;
@@ -296,7 +374,28 @@ pub fn record(
     m.total_supply = tokens(supply);
     m.circulating_supply = tokens(circulating);
     m.float_supply = tokens(circulating - pool_t - ledger.tokens(Account::Passive));
-    m.treasury_tokens = tokens(treasury);
+    m.treasury_tokens = tokens(treasury + grants);
+    m.grants_pool_tokens = tokens(grants);
+    m.staked_tokens = tokens(ledger.staked());
+    m.staking_apy = w.staking_apy;
+    m.minted_cum = tokens(ledger.minted());
+    m.burned_cum = tokens(ledger.burned());
+    m.minted_tokens = tokens(buf.minted_tokens);
+    m.fdv_usd = m.total_supply * pt_usd;
+    m.speculator_buy_usd = usd(buf.speculator_flow.0);
+    m.speculator_sell_tokens = tokens(buf.speculator_flow.1);
+    m.holding_time_steps = if pq > 0 {
+        circulating as f64 / pq as f64
+    } else {
+        0.0
+    };
+    m.gas_usd = buf.gas_usd;
+    m.aware_developers = w
+        .developers
+        .status
+        .iter()
+        .filter(|&&s| s != crate::state::DevStatus::Unaware)
+        .count() as u64;
     m.treasury_usd = usd(ledger.usd(Account::Treasury));
     m.pool_tokens = tokens(pool_t);
     m.pool_usd = usd(ledger.usd(Account::Pool));
@@ -308,12 +407,34 @@ pub fn record(
     m.net_buy_usd = m.exchange_buy_usd - m.exchange_sell_tokens * pt_usd;
     m.market_cap_usd = m.circulating_supply * pt_usd;
     let req = req_p + req_i;
-    m.platform_share_requests = if req > 0 { req_p as f64 / req as f64 } else { 0.0 };
-    m.platform_share_revenue = if rev_p + rev_i > 0.0 { rev_p / (rev_p + rev_i) } else { 0.0 };
+    m.platform_share_requests = if req > 0 {
+        req_p as f64 / req as f64
+    } else {
+        0.0
+    };
+    m.platform_share_revenue = if rev_p + rev_i > 0.0 {
+        rev_p / (rev_p + rev_i)
+    } else {
+        0.0
+    };
     m.hhi_offerings = hhi(&window_rev);
     m.hhi_platform = hhi(&window_rev_platform);
+    let mut firms: Vec<f64> = Vec::with_capacity(n_off);
+    let mut incumbent_rev = vec![0.0; p.s.incumbents.len()];
+    for (j, &r) in window_rev.iter().enumerate() {
+        match o.ecosystem[j] {
+            Ecosystem::Platform => firms.push(r),
+            Ecosystem::Incumbent(k) => incumbent_rev[k as usize] += r,
+        }
+    }
+    firms.extend(incumbent_rev);
+    m.hhi_firms = hhi(&firms);
     m.gini_provider_revenue = gini(&window_rev_platform);
-    m.velocity = if circulating > 0 { pq as f64 / circulating as f64 } else { 0.0 };
+    m.velocity = if circulating > 0 {
+        pq as f64 / circulating as f64
+    } else {
+        0.0
+    };
     m.velocity_annual = m.velocity * 365.0 / p.s.run.step_days;
     m.customer_surplus_usd = surplus;
     m.avg_price_platform_usd = if req_p > 0 { pw_p / req_p as f64 } else { 0.0 };
@@ -321,13 +442,33 @@ pub fn record(
     m.avg_quality_platform = if req_p > 0 { qw_p / req_p as f64 } else { 0.0 };
     m.avg_quality_incumbent = if req_i > 0 { qw_i / req_i as f64 } else { 0.0 };
     m.provider_profit_usd = prof_p;
+    m.platform_fee_tokens = tokens(s.fees_tokens);
+    m.platform_fee_usd = m.platform_fee_tokens * pt_usd;
+    let treasury_rewards = buf.treasury_outlay_tokens;
+    m.treasury_net_usd = m.platform_fee_usd - tokens(treasury_rewards) * pt_usd;
+    m.welfare_usd = surplus + prof_p + prof_i + m.treasury_net_usd;
+    m.composite_share = if req_p > 0 {
+        req_composite as f64 / req_p as f64
+    } else {
+        0.0
+    };
     m.incumbent_profit_usd = prof_i;
-    m.utilization_avg = if util_cap > 0 { util_served as f64 / util_cap as f64 } else { 0.0 };
+    m.utilization_avg = if util_cap > 0 {
+        util_served as f64 / util_cap as f64
+    } else {
+        0.0
+    };
     m.bad_debt_usd = buf.bad_debt_usd;
     m.conservation_error_tokens = ledger.token_error();
     m.conservation_error_usd = ledger.usd_error();
 
     w.active_platform = active_p;
+    w.cum_adopters_platform = ever_p;
+    // Per-incumbent adopters are approximated by any incumbent use (exact with one incumbent).
+    w.cum_adopters_incumbent
+        .iter_mut()
+        .for_each(|x| *x = ever_i);
+    m.multihoming_customers = multi;
     w.active_incumbent = active_incumbent;
     w.onboarded_by_segment = onboarded_by_segment;
     m

@@ -68,7 +68,12 @@ pub struct Params {
 impl Params {
     /// Derives the parameters of a resolved and validated scenario.
     pub fn new(s: &Scenario) -> Params {
-        let index = |name: &str| s.categories.iter().position(|c| c.name == name).unwrap_or(0) as u16;
+        let index = |name: &str| {
+            s.categories
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap_or(0) as u16
+        };
         let mut categories: Vec<CategoryP> = s
             .categories
             .iter()
@@ -103,7 +108,10 @@ impl Params {
                 let mut needs: Vec<f64> = if g.needs.is_empty() {
                     vec![1.0; n_cat]
                 } else {
-                    s.categories.iter().map(|c| g.needs.get(&c.name).copied().unwrap_or(0.0)).collect()
+                    s.categories
+                        .iter()
+                        .map(|c| g.needs.get(&c.name).copied().unwrap_or(0.0))
+                        .collect()
                 };
                 let total: f64 = needs.iter().sum();
                 if total > 0.0 {

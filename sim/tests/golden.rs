@@ -17,20 +17,37 @@ fn check(name: &str) {
     let s = scenario::load_resolved(&dir.join(format!("{name}.toml")), &[], "golden").unwrap();
     let mut sim = Simulation::new(&s, 2).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let mut w = RunWriter::create(out.path(), 1, s.run.steps, sim.params.categories.len() as u32).unwrap();
+    let mut w = RunWriter::create(
+        out.path(),
+        1,
+        s.run.steps,
+        sim.params.categories.len() as u32,
+    )
+    .unwrap();
     let mut supply_prev = sim.ledger.total_supply();
     while !sim.finished() {
         let m = sim.step().unwrap();
         // Independent checks that hold whatever the pinned numbers are.
-        assert_eq!((m.conservation_error_tokens, m.conservation_error_usd), (0, 0));
+        assert_eq!(
+            (m.conservation_error_tokens, m.conservation_error_usd),
+            (0, 0)
+        );
         let supply = sim.ledger.total_supply();
         let burned = (m.burned_tokens * 1e8).round() as i128;
-        assert_eq!(supply, supply_prev - burned, "supply changes only by burns at step {}", m.step);
+        assert_eq!(
+            supply,
+            supply_prev - burned,
+            "supply changes only by burns at step {}",
+            m.step
+        );
         supply_prev = supply;
         w.step(&m).unwrap();
     }
     let summary = w.summary(&sim, &scenario::scenario_hash(&s));
-    assert!(summary.headline.total_gmv_b2b_usd > 0.0, "composites bought from other agents");
+    assert!(
+        summary.headline.total_gmv_b2b_usd > 0.0,
+        "composites bought from other agents"
+    );
     w.finish(&sim, &summary, &scenario::to_toml(&s)).unwrap();
     let expected_dir = dir.join(name);
     for file in ["steps.csv", "agents.csv"] {
@@ -44,7 +61,11 @@ fn check(name: &str) {
         let want = std::fs::read_to_string(&path)
             .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_GOLDEN=1", path.display()));
         if got != want {
-            let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            let line = got
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
             panic!(
                 "{name}/{file} differs from the golden file at line {}:\n got: {}\nwant: {}\n(UPDATE_GOLDEN=1 regenerates it after a deliberate change)",
                 line + 1,

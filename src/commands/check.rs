@@ -17,7 +17,12 @@ pub struct CheckArgs {
 pub fn run(a: CheckArgs) -> Result<()> {
     let s = load(&a.scenario)?;
     let customers: u64 = s.segments.iter().map(|g| g.size as u64).sum();
-    let offerings: u64 = s.providers.initial.iter().map(|g| g.count as u64).sum::<u64>()
+    let offerings: u64 = s
+        .providers
+        .initial
+        .iter()
+        .map(|g| g.count as u64)
+        .sum::<u64>()
         + (s.incumbents.len() * s.categories.len()) as u64;
     println!(
         "{}: ok — scenario `{}`, {} steps, {} categories, {} segments ({} customers), {} initial offerings, seed {}",
@@ -32,4 +37,3 @@ pub fn run(a: CheckArgs) -> Result<()> {
     );
     Ok(())
 }
-

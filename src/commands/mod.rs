@@ -1,7 +1,12 @@
 //! The subcommands, one file each; `cli.rs` registers them.
 
 pub mod check;
+pub mod compare;
+pub mod merge;
+pub mod plot;
+pub mod report;
 pub mod run;
+pub mod sweep;
 
 use std::path::PathBuf;
 
@@ -31,5 +36,10 @@ pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Plot(a) => plot::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Compare(a) => compare::run(a),
     }
 }

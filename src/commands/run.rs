@@ -38,32 +38,51 @@ pub fn load(a: &ScenarioArgs) -> Result<Scenario> {
         sets.push(format!("run.steps={steps}"));
     }
     sets.extend(a.set.iter().cloned());
-    Ok(scenario::load_resolved(&a.scenario, &sets, mindmarket_sim::VERSION)?)
+    Ok(scenario::load_resolved(
+        &a.scenario,
+        &sets,
+        mindmarket_sim::VERSION,
+    )?)
 }
 
 /// Runs the command.
 pub fn run(a: RunArgs) -> Result<()> {
     let s = load(&a.scenario)?;
-    let out: PathBuf = a.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&s.run.name));
+    let out: PathBuf = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(&s.run.name));
     let threads = a.threads.unwrap_or(s.engine.threads);
     let mut sim = Simulation::new(&s, threads)?;
     let hash = scenario::scenario_hash(&s);
     let resolved = scenario::to_toml(&s);
     let steps = s.run.steps;
-    let mut writer = RunWriter::create(&out, s.output.record_every, steps, sim.params.categories.len() as u32)?;
+    let mut writer = RunWriter::create(
+        &out,
+        s.output.record_every,
+        steps,
+        sim.params.categories.len() as u32,
+    )?;
     let pb = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
         ProgressBar::new(steps as u64).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} step {pos}/{len} ({eta}) {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} step {pos}/{len} ({eta}) {msg}",
+            )
+            .expect("valid template"),
         )
     };
     let start = Instant::now();
     while !sim.finished() {
-        let m = sim.step().with_context(|| format!("run of {} stopped", a.scenario.scenario.display()))?;
+        let m = sim
+            .step()
+            .with_context(|| format!("run of {} stopped", a.scenario.scenario.display()))?;
         writer.step(&m)?;
-        pb.set_message(format!("token {:.4} USD, platform share {:.3}", m.token_price_usd, m.platform_share_requests));
+        pb.set_message(format!(
+            "token {:.4} USD, platform share {:.3}",
+            m.token_price_usd, m.platform_share_requests
+        ));
         pb.inc(1);
     }
     let wall = start.elapsed().as_secs_f64();
@@ -78,7 +97,10 @@ pub fn run(a: RunArgs) -> Result<()> {
     writer.finish(&sim, &summary, &resolved)?;
     if !a.quiet {
         let h = &summary.headline;
-        println!("wrote {}/ (steps.csv, agents.csv, summary.json, scenario.resolved.toml)", out.display());
+        println!(
+            "wrote {}/ (steps.csv, agents.csv, summary.json, scenario.resolved.toml)",
+            out.display()
+        );
         println!(
             "{} steps × {} customers in {:.2} s on {} threads: {:.3e} customer-steps/s",
             steps,
@@ -95,7 +117,11 @@ pub fn run(a: RunArgs) -> Result<()> {
             h.token_price_last_usd,
             h.total_gmv_platform_usd,
             h.total_gmv_b2b_usd,
-            if summary.conservation.ok { "exact (error 0)" } else { "VIOLATED" }
+            if summary.conservation.ok {
+                "exact (error 0)"
+            } else {
+                "VIOLATED"
+            }
         );
     }
     Ok(())

@@ -19,7 +19,11 @@ impl AtomicFile {
         name.push(".tmp");
         let tmp = dest.with_file_name(name);
         let w = BufWriter::new(File::create(&tmp)?);
-        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), w: Some(w) })
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_path_buf(),
+            w: Some(w),
+        })
     }
 
     /// Flushes, syncs and renames to the final name.
@@ -74,7 +78,10 @@ mod tests {
             g.write_all(b"partial").unwrap();
         }
         assert!(!other.exists());
-        assert!(!dir.path().join("b.csv.tmp").exists(), "temporary removed on drop");
+        assert!(
+            !dir.path().join("b.csv.tmp").exists(),
+            "temporary removed on drop"
+        );
         // Overwriting keeps the old file intact until the new one commits.
         let mut h = AtomicFile::create(&dest).unwrap();
         h.write_all(b"new").unwrap();

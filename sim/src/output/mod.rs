@@ -20,10 +20,13 @@ use crate::error::SimError;
 use crate::ledger::Account;
 use crate::metrics::StepMetrics;
 use crate::state::Ecosystem;
-use crate::units::{nano_to_usd, TOKEN_UNIT};
+use crate::units::{TOKEN_UNIT, nano_to_usd};
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io { path: path.display().to_string(), source }
+    move |source| SimError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Streams a run into a folder.
@@ -37,7 +40,12 @@ pub struct RunWriter {
 
 impl RunWriter {
     /// Creates the folder and starts `steps.csv` (as a temporary file).
-    pub fn create(dir: &Path, record_every: u32, total_steps: u32, categories: u32) -> Result<RunWriter, SimError> {
+    pub fn create(
+        dir: &Path,
+        record_every: u32,
+        total_steps: u32,
+        categories: u32,
+    ) -> Result<RunWriter, SimError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join("steps.csv");
         let file = AtomicFile::create(&path).map_err(io(&path))?;
@@ -70,7 +78,12 @@ impl RunWriter {
 
     /// Writes `agents.csv`, `summary.json` and `scenario.resolved.toml`, then completes
     /// `steps.csv`; each file appears only when whole.
-    pub fn finish(self, sim: &Simulation, summary: &RunSummary, resolved_toml: &str) -> Result<(), SimError> {
+    pub fn finish(
+        self,
+        sim: &Simulation,
+        summary: &RunSummary,
+        resolved_toml: &str,
+    ) -> Result<(), SimError> {
         let steps_path = self.dir.join("steps.csv");
         let file = self.steps.into_inner().map_err(|e| SimError::Io {
             path: steps_path.display().to_string(),
@@ -154,7 +167,8 @@ pub fn agents_csv(sim: &Simulation) -> Vec<u8> {
             cum_requests: o.cum_requests[j],
             cum_revenue_usd: o.cum_revenue_usd[j],
             cum_profit_usd: o.cum_profit_usd[j],
-            wallet_tokens: sim.ledger.tokens(Account::Offering(j as u32)) as f64 / TOKEN_UNIT as f64,
+            wallet_tokens: sim.ledger.tokens(Account::Offering(j as u32)) as f64
+                / TOKEN_UNIT as f64,
             cash_usd: nano_to_usd(sim.ledger.usd(Account::Offering(j as u32))),
         };
         w.serialize(row).expect("in-memory CSV");

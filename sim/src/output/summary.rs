@@ -115,7 +115,10 @@ pub struct SummaryAccumulator {
 impl SummaryAccumulator {
     /// An empty accumulator for a scenario with `categories` categories.
     pub fn new(categories: u32) -> SummaryAccumulator {
-        SummaryAccumulator { categories, ..SummaryAccumulator::default() }
+        SummaryAccumulator {
+            categories,
+            ..SummaryAccumulator::default()
+        }
     }
 
     /// Adds one step.
@@ -151,7 +154,10 @@ impl SummaryAccumulator {
         } else {
             self.streak = 0;
         }
-        self.c.max_abs_error_tokens = self.c.max_abs_error_tokens.max(m.conservation_error_tokens.abs());
+        self.c.max_abs_error_tokens = self
+            .c
+            .max_abs_error_tokens
+            .max(m.conservation_error_tokens.abs());
         self.c.max_abs_error_usd = self.c.max_abs_error_usd.max(m.conservation_error_usd.abs());
         self.last = m.clone();
     }

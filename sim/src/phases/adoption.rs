@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::snapshot::Snapshot;
 use super::{CHUNK, StepBuf, StepCtx};
 use crate::rng::{EntityKind, Purpose, Stream};
-use crate::scenario::ContagionScope;
+use crate::scenario::{ContagionScope, NetworkScope};
 use crate::state::{Ecosystem, Status, World};
 
 /// ln Σ e^{x_k}, stable; −∞ for an empty set.
@@ -24,20 +24,41 @@ pub fn log_sum_exp(xs: impl Iterator<Item = f64> + Clone) -> f64 {
 /// customer-specific terms): ln Σ e^{core/μ} under logit, max core under max_utility.
 fn platform_core(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot) -> Vec<f64> {
     let p = ctx.p;
+    let mean_theta: Vec<f64> = p
+        .segments
+        .iter()
+        .map(|sp| {
+            let r = sp.first as usize..(sp.first + sp.size) as usize;
+            let n = r.len().max(1) as f64;
+            w.customers.theta[r].iter().map(|&t| t as f64).sum::<f64>() / n
+        })
+        .collect();
     let n_cat = p.categories.len();
     let pl = &p.s.platform;
     let o = &w.offerings;
     let mut out = vec![f64::NEG_INFINITY; p.segments.len() * n_cat];
     for (si, (seg, sp)) in p.s.segments.iter().zip(&p.segments).enumerate() {
         for c in 0..n_cat {
+            let (fx, gas) = if seg.uses_gateway {
+                (seg.gateway_fee_rate, 0.0)
+            } else {
+                let gas = pl.gas_per_channel_op_usd
+                    / (sp.expected_requests * pl.channel_expiry_steps as f64).max(1.0);
+                (p.exchange_fee(), gas)
+            };
             let core = snap.top[c].iter().map(|&j| {
                 let j = j as usize;
                 let gross = snap.price_usd[j] * (1.0 + p.buyer_fee());
-                let gas = pl.gas_per_channel_op_usd
-                    / (sp.expected_requests * pl.channel_expiry_steps as f64).max(1.0);
-                seg.quality_weight_usd * o.quality[j] + seg.reputation_weight_usd * o.reputation[j]
-                    - gross * (1.0 + p.exchange_fee())
+                let own_net = match p.s.network_effects.network_scope {
+                    NetworkScope::Ecosystem => 0.0,
+                    // Per-offering bases cannot be factored out of the sum: use the segment's mean θ.
+                    NetworkScope::Offering => mean_theta[si] * snap.net_same[j],
+                };
+                seg.quality_weight_usd * snap.quality[j]
+                    + seg.reputation_weight_usd * o.reputation[j]
+                    - gross * (1.0 + fx)
                     - gas
+                    + own_net
             });
             out[si * n_cat + c] = if sp.mu > 0.0 {
                 log_sum_exp(core.map(|v| v / sp.mu))
@@ -65,35 +86,52 @@ fn onboarding_gain(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, core: &[f64], 
         if need == 0.0 {
             continue;
         }
-        let base = cu.value_mult[i] as f64 * p.categories[c].value_usd;
+        let base = cu.value_mult[i] * p.categories[c].value_usd;
         let last = cu.last_offering[i * n_cat + c];
         let inc = snap.incumbents_in[c].iter().map(|&j| {
             let ju = j as usize;
-            let Ecosystem::Incumbent(k) = o.ecosystem[ju] else { unreachable!() };
-            let mut v = base + seg.quality_weight_usd * o.quality[ju] + seg.reputation_weight_usd * o.reputation[ju]
+            let Ecosystem::Incumbent(k) = o.ecosystem[ju] else {
+                unreachable!()
+            };
+            let mut v = base
+                + seg.quality_weight_usd * snap.quality[ju]
+                + seg.reputation_weight_usd * o.reputation[ju]
                 - snap.price_usd[ju]
-                + theta * snap.net_incumbent[k as usize];
+                + theta * snap.net_same[ju];
             if last == j {
                 v += seg.switching_cost_usd + p.s.incumbents[k as usize].extra_switching_cost_usd;
             }
             v
         });
-        let plat = base + theta * snap.net_platform[c];
+        let plat_same = match p.s.network_effects.network_scope {
+            NetworkScope::Ecosystem => snap.platform_same,
+            NetworkScope::Offering => 0.0,
+        };
+        let plat = base + theta * (plat_same + snap.net_cross[c]);
         let outside = seg.outside_option.then_some(0.0);
         let (ls_inc, ls_all) = if mu > 0.0 {
             let inc_terms = outside.into_iter().chain(inc.map(|v| v / mu));
             let ls_inc = mu * log_sum_exp(inc_terms.clone());
-            let ls_all = mu * log_sum_exp(inc_terms.chain(std::iter::once(plat / mu + core[si * n_cat + c])));
+            let ls_all = mu
+                * log_sum_exp(inc_terms.chain(std::iter::once(plat / mu + core[si * n_cat + c])));
             (ls_inc, ls_all)
         } else {
-            let m_inc = outside.into_iter().chain(inc).fold(f64::NEG_INFINITY, f64::max);
+            let m_inc = outside
+                .into_iter()
+                .chain(inc)
+                .fold(f64::NEG_INFINITY, f64::max);
             (m_inc, m_inc.max(plat + core[si * n_cat + c]))
         };
         if ls_all.is_finite() {
             gain += need * (ls_all - if ls_inc.is_finite() { ls_inc } else { ls_all });
         }
     }
-    p.s.adoption.adoption_horizon_steps * sp.expected_requests * gain - seg.token_onboarding_cost_usd
+    let kappa = if seg.uses_gateway {
+        seg.gateway_onboarding_cost_usd
+    } else {
+        seg.token_onboarding_cost_usd
+    };
+    p.s.adoption.adoption_horizon_steps * sp.expected_requests * gain - kappa
 }
 
 /// Runs P2: updates statuses, lists deboarders in `buf.deboarded`, counts new awareness and
@@ -129,8 +167,16 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
                 let (seed, run, t) = (ctx.seed, ctx.run, ctx.step as u64);
                 match st {
                     Status::Unaware => {
-                        let h = 1.0 - (-(seg.bass_p + seg.bass_q * contagion[si]) * p.dt_years).exp();
-                        let mut r = Stream::new(seed, run, t, EntityKind::Customer, i as u64, Purpose::Awareness);
+                        let h =
+                            1.0 - (-(seg.bass_p + seg.bass_q * contagion[si]) * p.dt_years).exp();
+                        let mut r = Stream::new(
+                            seed,
+                            run,
+                            t,
+                            EntityKind::Customer,
+                            i as u64,
+                            Purpose::Awareness,
+                        );
                         if r.bernoulli(h) {
                             aware_now += 1;
                             st = Status::Aware;
@@ -141,7 +187,14 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
                         }
                     }
                     Status::Aware => {
-                        let mut r = Stream::new(seed, run, t, EntityKind::Customer, i as u64, Purpose::Adoption);
+                        let mut r = Stream::new(
+                            seed,
+                            run,
+                            t,
+                            EntityKind::Customer,
+                            i as u64,
+                            Purpose::Adoption,
+                        );
                         let onboard = if p.immediate_adoption {
                             true
                         } else if r.bernoulli(seg.jobs_per_step.min(1.0)) {
@@ -158,7 +211,8 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
                     }
                     Status::Onboarded => {
                         let since = cu.last_platform_use[i].max(cu.onboarded_at[i]);
-                        let idle = ad.deboard_after_steps > 0 && t1.saturating_sub(since) > ad.deboard_after_steps;
+                        let idle = ad.deboard_after_steps > 0
+                            && t1.saturating_sub(since) > ad.deboard_after_steps;
                         let unhappy = (cu.satisfaction[i] as f64) < ad.deboard_satisfaction;
                         if idle || unhappy {
                             st = Status::Aware;

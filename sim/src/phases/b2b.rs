@@ -10,7 +10,13 @@ use crate::state::{Ecosystem, NONE, World};
 
 /// Width of a composite's supplier row (the longest recipe).
 pub fn width(ctx: &StepCtx<'_>) -> usize {
-    ctx.p.categories.iter().map(|c| c.recipe.len()).max().unwrap_or(0).max(1)
+    ctx.p
+        .categories
+        .iter()
+        .map(|c| c.recipe.len())
+        .max()
+        .unwrap_or(0)
+        .max(1)
 }
 
 /// Index of recipe slot `k` of offering `j` in [`StepBuf::supply`].
@@ -25,11 +31,26 @@ pub fn unit(h: u64) -> f64 {
 
 /// Picks a supplier for composite `j`, recipe slot `k`, in category `ck` (logit over visible
 /// platform offerings and incumbents; argmax with ties by id when the scale is 0).
-fn pick_supplier(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, j: usize, k: usize, ck: usize) -> u32 {
+fn pick_supplier(
+    ctx: &StepCtx<'_>,
+    w: &World,
+    snap: &Snapshot,
+    j: usize,
+    k: usize,
+    ck: usize,
+    prev: u32,
+) -> u32 {
     let b = &ctx.p.s.b2b;
     let fb = ctx.p.buyer_fee();
     let base = hash_key(&[
-        key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Offering, j as u64, Purpose::B2b),
+        key(
+            ctx.seed,
+            ctx.run,
+            ctx.step as u64,
+            EntityKind::Offering,
+            j as u64,
+            Purpose::B2b,
+        ),
         k as u64,
     ]);
     let o = &w.offerings;
@@ -43,9 +64,18 @@ fn pick_supplier(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, j: usize, k: usi
             Ecosystem::Platform => snap.price_usd[su] * (1.0 + fb),
             Ecosystem::Incumbent(_) => snap.price_usd[su],
         };
-        let mut u = b.b2b_quality_weight_usd * o.quality[su] + b.b2b_reputation_weight_usd * o.reputation[su] - price;
+        let mut u = b.b2b_quality_weight_usd * snap.quality[su]
+            + b.b2b_reputation_weight_usd * o.reputation[su]
+            - price;
+        if s == prev {
+            u += b.b2b_switching_cost_usd;
+        }
         if b.b2b_logit_scale_usd > 0.0 {
-            let g = -(-unit(splitmix64(base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))).ln()).ln();
+            let g = -(-unit(splitmix64(
+                base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ))
+            .ln())
+            .ln();
             u += b.b2b_logit_scale_usd * g;
         }
         if u > best.0 || (u == best.0 && s < best.1) {
@@ -57,7 +87,7 @@ fn pick_supplier(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, j: usize, k: usi
 
 /// Runs P4: fills `buf.supply`, `buf.capacity_now`, `buf.remaining`, `buf.granted_out` and adds
 /// the input costs of composites to `snap.cost_usd`.
-pub fn procure(ctx: &StepCtx<'_>, w: &World, snap: &mut Snapshot, buf: &mut StepBuf) {
+pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut StepBuf) {
     let p = ctx.p;
     let o = &w.offerings;
     let n = o.len();
@@ -67,27 +97,47 @@ pub fn procure(ctx: &StepCtx<'_>, w: &World, snap: &mut Snapshot, buf: &mut Step
     buf.granted_out.clear();
     buf.granted_out.resize(n, 0);
     buf.capacity_now.clear();
-    buf.capacity_now.extend((0..n).map(|j| if o.active[j] { o.capacity[j] } else { 0 }));
+    buf.capacity_now
+        .extend((0..n).map(|j| if o.active[j] { o.capacity[j] } else { 0 }));
     let depth_of = |j: usize| p.categories[o.category[j] as usize].depth;
     let is_composite = |j: usize| o.active[j] && o.is_platform(j) && depth_of(j) > 0;
 
+    if w.supplier_prev.len() != n * wd {
+        w.supplier_prev.resize(n * wd, NONE);
+    }
     // Pass 1: requests, deepest level first.
     let mut requests_in = vec![0u64; n];
     // (supplier, lottery key, composite, slot, units)
     let mut requests: Vec<(u32, u64, u32, u16, u64)> = Vec::new();
     for d in (1..=p.max_depth).rev() {
         for j in (0..n).filter(|&j| is_composite(j) && depth_of(j) == d) {
-            let dhat = o.demand_ewma[j].max(0.0) * (1.0 + p.s.b2b.b2b_reserve_buffer) + requests_in[j] as f64;
+            let dhat = o.demand_ewma[j].max(0.0) * (1.0 + p.s.b2b.b2b_reserve_buffer)
+                + requests_in[j] as f64;
             let recipe = &p.categories[o.category[j] as usize].recipe;
             for (k, &(ck, u)) in recipe.iter().enumerate() {
-                let s = pick_supplier(ctx, w, snap, j, k, ck as usize);
+                let s = pick_supplier(
+                    ctx,
+                    w,
+                    snap,
+                    j,
+                    k,
+                    ck as usize,
+                    w.supplier_prev[slot(wd, j, k)],
+                );
                 buf.supply[slot(wd, j, k)].0 = s;
                 if s == NONE {
                     continue;
                 }
                 let units = (dhat * u as f64).ceil() as u64;
                 requests_in[s as usize] += units;
-                let lk = hash_key(&[ctx.seed, ctx.run, ctx.step as u64, 0xB2B, j as u64, k as u64]);
+                let lk = hash_key(&[
+                    ctx.seed,
+                    ctx.run,
+                    ctx.step as u64,
+                    0xB2B,
+                    j as u64,
+                    k as u64,
+                ]);
                 requests.push((s, lk, j as u32, k as u16, units));
             }
         }
@@ -113,7 +163,11 @@ pub fn procure(ctx: &StepCtx<'_>, w: &World, snap: &mut Snapshot, buf: &mut Step
                 let mut cap = o.capacity[s];
                 for (k, &(_, u)) in recipe.iter().enumerate() {
                     let (sup, granted) = buf.supply[slot(wd, s, k)];
-                    cap = if sup == NONE { 0 } else { cap.min(granted / u as u64) };
+                    cap = if sup == NONE {
+                        0
+                    } else {
+                        cap.min(granted / u as u64)
+                    };
                 }
                 buf.capacity_now[s] = cap;
             }
@@ -123,7 +177,11 @@ pub fn procure(ctx: &StepCtx<'_>, w: &World, snap: &mut Snapshot, buf: &mut Step
             }
             let avail = buf.capacity_now[s];
             let asked: u64 = requests[a..b].iter().map(|r| r.4).sum();
-            let grants = ration(avail, &requests[a..b].iter().map(|r| r.4).collect::<Vec<_>>(), asked);
+            let grants = ration(
+                avail,
+                &requests[a..b].iter().map(|r| r.4).collect::<Vec<_>>(),
+                asked,
+            );
             let mut total = 0;
             for (r, g) in requests[a..b].iter().zip(grants) {
                 buf.supply[slot(wd, r.2 as usize, r.3 as usize)].1 = g;
@@ -135,20 +193,37 @@ pub fn procure(ctx: &StepCtx<'_>, w: &World, snap: &mut Snapshot, buf: &mut Step
     buf.remaining.clear();
     buf.remaining.extend((0..n).map(|j| {
         let c = buf.capacity_now[j];
-        if c == u64::MAX { c } else { c - buf.granted_out[j].min(c) }
+        if c == u64::MAX {
+            c
+        } else {
+            c - buf.granted_out[j].min(c)
+        }
     }));
 
-    // Composite full cost: own cost plus inputs at the chosen suppliers' prices.
+    // Composite full cost: own cost plus inputs at the chosen suppliers' prices; quality as
+    // customers see it: Cobb–Douglas q_own^α₀ Π q_k^α_k with α_k = (1 − α₀)/K (§7.5).
     let fb = p.buyer_fee();
+    let a0 = p.s.b2b.own_quality_weight;
     for j in (0..n).filter(|&j| is_composite(j)) {
         let recipe = &p.categories[o.category[j] as usize].recipe;
+        let ak = (1.0 - a0) / recipe.len() as f64;
+        let mut q = o.quality[j].max(0.0).powf(a0);
         for (k, &(_, u)) in recipe.iter().enumerate() {
             let s = buf.supply[slot(wd, j, k)].0;
             if s != NONE {
                 let s = s as usize;
                 let gross = if o.is_platform(s) { 1.0 + fb } else { 1.0 };
                 snap.cost_usd[j] += u as f64 * snap.price_usd[s] * gross;
+                q *= snap.quality[s].max(0.0).powf(ak);
+            } else {
+                q = 0.0;
             }
+        }
+        snap.quality[j] = q;
+    }
+    for j in 0..n {
+        for k in 0..wd {
+            w.supplier_prev[slot(wd, j, k)] = buf.supply[slot(wd, j, k)].0;
         }
     }
 }

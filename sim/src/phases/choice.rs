@@ -32,8 +32,8 @@ pub fn utility(
     let cu = &w.customers;
     let theta = cu.theta[i] as f64;
     let last = cu.last_offering[i * cu.n_categories + c] == j as u32;
-    let mut v = cu.value_mult[i] as f64 * p.categories[c].value_usd
-        + seg.quality_weight_usd * o.quality[j]
+    let mut v = cu.value_mult[i] * p.categories[c].value_usd
+        + seg.quality_weight_usd * snap.quality[j]
         + seg.reputation_weight_usd * o.reputation[j];
     let price = snap.price_usd[j];
     match o.ecosystem[j] {
@@ -42,20 +42,26 @@ pub fn utility(
             let pl = &p.s.platform;
             // Token friction φ: exchange fee on the payment, plus channel-open gas spread over the
             // channel's life when the customer has no channel with this provider (its last one).
-            let gas = if last {
+            let (fx, gateway) = if seg.uses_gateway {
+                (seg.gateway_fee_rate, true)
+            } else {
+                (p.exchange_fee(), false)
+            };
+            let gas = if last || gateway {
                 0.0
             } else {
-                pl.gas_per_channel_op_usd / n.max(expected_n * pl.channel_expiry_steps as f64).max(1.0)
+                pl.gas_per_channel_op_usd
+                    / n.max(expected_n * pl.channel_expiry_steps as f64).max(1.0)
             };
-            v -= gross * (1.0 + p.exchange_fee()) + gas;
-            v += theta * snap.net_platform[c];
+            v -= gross * (1.0 + fx) + gas;
+            v += theta * (snap.net_same[j] + snap.net_cross[c]);
             if last {
                 v += seg.switching_cost_usd;
             }
         }
         Ecosystem::Incumbent(k) => {
             v -= price;
-            v += theta * snap.net_incumbent[k as usize];
+            v += theta * snap.net_same[j];
             if last {
                 v += seg.switching_cost_usd + p.s.incumbents[k as usize].extra_switching_cost_usd;
             }
@@ -66,7 +72,11 @@ pub fn utility(
 
 /// Gumbel taste shock of option `j` (`NONE` = outside option) for a job, from its taste key.
 fn gumbel(taste_key: u64, j: u32) -> f64 {
-    -(-unit(splitmix64(taste_key ^ (j as u64 ^ 0xA5A5_0000).wrapping_mul(0x9E37_79B9_7F4A_7C15))).ln()).ln()
+    -(-unit(splitmix64(
+        taste_key ^ (j as u64 ^ 0xA5A5_0000).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    ))
+    .ln())
+    .ln()
 }
 
 /// The outcome of one choice.
@@ -82,7 +92,14 @@ pub struct Choice {
 /// Chooses for job `job` of customer `i`, skipping offerings for which `excluded` is true. The
 /// choice set and the taste shocks are functions of (seed, run, step, customer, job index) only,
 /// so a later matching round re-chooses with the same draws.
-pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, excluded: &[bool]) -> Choice {
+pub fn choose(
+    ctx: &StepCtx<'_>,
+    w: &World,
+    snap: &Snapshot,
+    job: &Job,
+    n: u32,
+    excluded: &[bool],
+) -> Choice {
     let p = ctx.p;
     let i = job.customer as usize;
     let c = job.category as usize;
@@ -90,11 +107,27 @@ pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, 
     let seg = &p.s.segments[si];
     let sp = &p.segments[si];
     let mu = sp.mu;
-    let ck = |purpose| hash_key(&[key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Customer, i as u64, purpose), job.idx as u64]);
+    let ck = |purpose| {
+        hash_key(&[
+            key(
+                ctx.seed,
+                ctx.run,
+                ctx.step as u64,
+                EntityKind::Customer,
+                i as u64,
+                purpose,
+            ),
+            job.idx as u64,
+        ])
+    };
     let taste = ck(Purpose::Taste);
     let nf = n as f64;
     let mut best_u = if seg.outside_option {
-        if mu > 0.0 { mu * gumbel(taste, NONE) } else { 0.0 }
+        if mu > 0.0 {
+            mu * gumbel(taste, NONE)
+        } else {
+            0.0
+        }
     } else {
         f64::NEG_INFINITY
     };
@@ -110,7 +143,11 @@ pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, 
             return;
         }
         let v = utility(ctx, w, snap, seg, sp.expected_requests, i, c, ju, nf);
-        let u = if mu > 0.0 { v + mu * gumbel(taste, j) } else { v };
+        let u = if mu > 0.0 {
+            v + mu * gumbel(taste, j)
+        } else {
+            v
+        };
         if u > best_u || (best_j == NONE && u == best_u && mu == 0.0) {
             best_u = u;
             best_j = j;
@@ -132,7 +169,7 @@ pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, 
         let slots = p.s.platform.explore_slots as usize;
         if !rest.is_empty() && slots > 0 {
             let mut r = Stream::from_key(ck(Purpose::Explore));
-            let mut picked = [NONE; 8];
+            let mut picked = [NONE; 32];
             for s in 0..slots.min(rest.len()).min(picked.len()) {
                 // Draw distinct members of the rest by rejection (bounded tries).
                 for _ in 0..8 {
@@ -153,7 +190,11 @@ pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, 
         best_j = t[(k % n_tied as u64) as usize];
     }
     if best_j == NONE {
-        return Choice { offering: NONE, n, surplus: 0.0 };
+        return Choice {
+            offering: NONE,
+            n,
+            surplus: 0.0,
+        };
     }
     let mut n_eff = n;
     if let Some(budget) = seg.budget_usd_per_step {
@@ -166,11 +207,23 @@ pub fn choose(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, job: &Job, n: u32, 
             n_eff = n_eff.min((budget / unit_price).floor().min(u32::MAX as f64) as u32);
         }
         if n_eff == 0 {
-            return Choice { offering: NONE, n, surplus: 0.0 };
+            return Choice {
+                offering: NONE,
+                n,
+                surplus: 0.0,
+            };
         }
     }
-    let surplus = if outside_u.is_finite() { best_u - outside_u } else { 0.0 };
-    Choice { offering: best_j, n: n_eff, surplus }
+    let surplus = if outside_u.is_finite() {
+        best_u - outside_u
+    } else {
+        0.0
+    };
+    Choice {
+        offering: best_j,
+        n: n_eff,
+        surplus,
+    }
 }
 
 /// Draws one customer's jobs for the step and makes the first-round choices.
@@ -180,7 +233,14 @@ fn customer_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, i: usize, out: &
     let seg = &p.s.segments[si];
     let sp = &p.segments[si];
     let (seed, run, t) = (ctx.seed, ctx.run, ctx.step as u64);
-    let mut arrive = Stream::new(seed, run, t, EntityKind::Customer, i as u64, Purpose::JobArrival);
+    let mut arrive = Stream::new(
+        seed,
+        run,
+        t,
+        EntityKind::Customer,
+        i as u64,
+        Purpose::JobArrival,
+    );
     let count = if seg.jobs_per_step <= 1.0 {
         arrive.bernoulli(seg.jobs_per_step) as u64
     } else {
@@ -190,8 +250,22 @@ fn customer_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, i: usize, out: &
     if count == 0 {
         return;
     }
-    let mut cat = Stream::new(seed, run, t, EntityKind::Customer, i as u64, Purpose::JobCategory);
-    let mut size = Stream::new(seed, run, t, EntityKind::Customer, i as u64, Purpose::JobSize);
+    let mut cat = Stream::new(
+        seed,
+        run,
+        t,
+        EntityKind::Customer,
+        i as u64,
+        Purpose::JobCategory,
+    );
+    let mut size = Stream::new(
+        seed,
+        run,
+        t,
+        EntityKind::Customer,
+        i as u64,
+        Purpose::JobSize,
+    );
     let none = [false; 0];
     for idx in 0..count as u16 {
         let c = cat.categorical(&sp.needs_cum) as u16;

@@ -5,7 +5,7 @@ use crate::params::Params;
 use crate::rng::{EntityKind, Purpose, Stream};
 use crate::scenario::{CapacityMode, Dist, QuoteCurrency};
 use crate::state::{Customers, Ecosystem, NONE, Offerings, Status, World};
-use crate::units::{Price, TOKEN_UNIT, split_floor, share_to_ppm, usd_to_nano};
+use crate::units::{Price, TOKEN_UNIT, share_to_ppm, split_floor, usd_to_nano};
 
 /// Draws from a per-customer distribution; `i` and `n` are the customer's index and the segment
 /// size (for deterministic quantiles).
@@ -64,7 +64,11 @@ pub fn push_offering(
     o.cost_override.push(cost_override);
     o.compute_cost0_usd.push(compute0);
     o.capacity_mode.push(mode);
-    o.capacity.push(if mode == CapacityMode::OnDemand { u64::MAX } else { capacity.max(1) });
+    o.capacity.push(if mode == CapacityMode::OnDemand {
+        u64::MAX
+    } else {
+        capacity.max(1)
+    });
     o.reputation.push(p.s.platform.reputation_default);
     o.demand_ewma.push(-1.0);
     o.profit_ewma.push(0.0);
@@ -76,8 +80,12 @@ pub fn push_offering(
     o.cum_profit_usd.push(0.0);
     let hold = p.s.providers.provider_hold_steps as usize;
     o.received_ring.extend(std::iter::repeat_n(0, hold));
-    o.revenue_ring.extend(std::iter::repeat_n(0.0, crate::metrics::WINDOW));
+    o.revenue_ring
+        .extend(std::iter::repeat_n(0.0, crate::metrics::WINDOW));
     o.pending_exit_sale.push(false);
+    o.founder.push(crate::state::NONE);
+    o.policy_state
+        .push(crate::policy::pricing::PolicyState::default());
     id
 }
 
@@ -119,7 +127,11 @@ pub fn init(p: &Params) -> (World, Ledger) {
         }
     }
     for g in &s.providers.initial {
-        let c = s.categories.iter().position(|c| c.name == g.category).unwrap_or(0);
+        let c = s
+            .categories
+            .iter()
+            .position(|c| c.name == g.category)
+            .unwrap_or(0);
         for _ in 0..g.count {
             let next = o.len() as u64;
             let mut r = Stream::new(seed, run, 0, EntityKind::Offering, next, Purpose::Init);
@@ -161,7 +173,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
             let aware = r.bernoulli(seg.initial_aware_share);
             let inc_user = r.bernoulli(s.adoption.initial_incumbent_users);
             cu.segment.push(si as u16);
-            cu.value_mult.push(v as f32);
+            cu.value_mult.push(v);
             cu.theta.push(theta as f32);
             cu.status.push(if !aware {
                 Status::Unaware
@@ -179,7 +191,11 @@ pub fn init(p: &Params) -> (World, Ledger) {
     cu.satisfaction = vec![1.0; n];
     cu.last_platform_use = vec![0; n];
     cu.last_incumbent_use = vec![0; n];
-    cu.onboarded_at = cu.status.iter().map(|&s| (s == Status::Onboarded) as u32).collect();
+    cu.onboarded_at = cu
+        .status
+        .iter()
+        .map(|&s| (s == Status::Onboarded) as u32)
+        .collect();
     cu.spend_ewma_usd = vec![-1.0; n];
 
     // Genesis: treasury, pool, passive holders (the remainder); pool and treasury fiat.
@@ -188,9 +204,25 @@ pub fn init(p: &Params) -> (World, Ledger) {
     let pool = split_floor(genesis, share_to_ppm(s.token.pool_share));
     ledger.genesis_tokens(Account::Treasury, treasury);
     ledger.genesis_tokens(Account::Pool, pool);
-    ledger.genesis_tokens(Account::Passive, genesis - treasury - pool);
+    let speculators = split_floor(genesis, share_to_ppm(s.speculators.genesis_share));
+    ledger.genesis_tokens(Account::Speculators, speculators);
+    ledger.genesis_tokens(Account::Passive, genesis - treasury - pool - speculators);
     ledger.endow_usd(Account::Pool, usd_to_nano(s.exchange.pool_usd));
     ledger.endow_usd(Account::Treasury, usd_to_nano(s.token.treasury_usd));
+
+    // Developers: the first `initial_aware_devs` are aware; skill ~ Beta(2, 3).
+    let d = &s.developers;
+    let mut developers = crate::state::Developers::default();
+    for k in 0..d.developer_pool {
+        let mut r = Stream::new(seed, run, 0, EntityKind::Developer, k as u64, Purpose::Init);
+        developers.status.push(if k < d.initial_aware_devs {
+            crate::state::DevStatus::Aware
+        } else {
+            crate::state::DevStatus::Unaware
+        });
+        developers.skill.push(r.beta(2.0, 3.0) as f32);
+        developers.firm.push(NONE);
+    }
 
     let price = Price {
         num: ledger.usd(Account::Pool),
@@ -204,11 +236,19 @@ pub fn init(p: &Params) -> (World, Ledger) {
         token_price: price,
         cum_requests_platform: 0,
         cum_requests_incumbent: vec![0; s.incumbents.len()],
-        active_platform: 0,
+        // n₀ of §7.3: customers 0 … ⌊n₀N⌋ − 1 count as active platform users for the first snapshot.
+        active_platform: (s.network_effects.initial_active_share * n as f64).floor() as u64,
         active_incumbent: vec![0; s.incumbents.len()],
         onboarded_by_segment: vec![0; s.segments.len()],
         category_demand_platform: vec![-1.0; n_cat],
-        category_demand_incumbent: vec![-1.0; n_cat],
+        category_demand_onboarded: vec![-1.0; n_cat],
+        escrow_release: Default::default(),
+        supplier_prev: Vec::new(),
+        cum_adopters_platform: 0,
+        cum_adopters_incumbent: vec![0; s.incumbents.len()],
+        staking_apy: 0.0,
+        price_history: [price.usd_per_token(); 2],
+        developers,
     };
     (world, ledger)
 }

@@ -56,7 +56,14 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             .enumerate()
             .filter(|(k, j)| j.remaining > 0 && target[*k] != NONE)
             .map(|(k, j)| {
-                let key = hash_key(&[ctx.seed, ctx.run, ctx.step as u64, round as u64, j.customer as u64, j.idx as u64]);
+                let key = hash_key(&[
+                    ctx.seed,
+                    ctx.run,
+                    ctx.step as u64,
+                    round as u64,
+                    j.customer as u64,
+                    j.idx as u64,
+                ]);
                 (target[k], key, j.customer, j.idx, k as u32)
             })
             .collect();
@@ -72,7 +79,10 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
                 b += 1;
             }
             let seg = &intents[a..b];
-            let asked: Vec<u64> = seg.iter().map(|x| buf.jobs[x.4 as usize].remaining as u64).collect();
+            let asked: Vec<u64> = seg
+                .iter()
+                .map(|x| buf.jobs[x.4 as usize].remaining as u64)
+                .collect();
             let total: u64 = asked.iter().sum();
             buf.demanded[off] += total;
             let cap = buf.remaining[off];
@@ -86,7 +96,11 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
                         asked
                             .iter()
                             .map(|&n| {
-                                let g = if n <= left || p.s.engine.allow_partial_fill { n.min(left) } else { 0 };
+                                let g = if n <= left || p.s.engine.allow_partial_fill {
+                                    n.min(left)
+                                } else {
+                                    0
+                                };
                                 left -= g;
                                 g
                             })
@@ -103,7 +117,11 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
                 job.remaining -= g as u32;
                 job.served += g as u32;
                 used += g;
-                buf.fills.push(Fill { job: x.4, offering: off as u32, n: g as u32 });
+                buf.fills.push(Fill {
+                    job: x.4,
+                    offering: off as u32,
+                    n: g as u32,
+                });
             }
             buf.served[off] += used;
             if cap != u64::MAX {

@@ -9,12 +9,14 @@
 pub mod adoption;
 pub mod b2b;
 pub mod choice;
+pub mod cost;
 pub mod entry;
 pub mod init;
 pub mod matching;
 pub mod pricing;
 pub mod settlement;
 pub mod snapshot;
+pub mod token;
 pub mod trade;
 pub mod update;
 
@@ -119,6 +121,16 @@ pub struct StepBuf {
     pub exits: u32,
     /// Bad debt written off this step (USD).
     pub bad_debt_usd: f64,
+    /// Tokens minted this step.
+    pub minted_tokens: i128,
+    /// Speculators' flow this step: (buy USD in nano, sell tokens).
+    pub speculator_flow: (i128, i128),
+    /// Customers whose escrow was released and sold this step (deboarded earlier).
+    pub escrow_released: u64,
+    /// Gas paid this step by providers for channel claims (USD).
+    pub gas_usd: f64,
+    /// Tokens the treasury paid out this step (staking rewards).
+    pub treasury_outlay_tokens: i128,
 }
 
 /// What the exchange batch did.

@@ -10,7 +10,9 @@ use crate::error::SimError;
 use crate::ledger::{Account, Flow, Ledger};
 use crate::scenario::{CapacityMode, QuoteCurrency};
 use crate::state::{Ecosystem, NONE, World};
-use crate::units::{PPM, Price, TOKEN_UNIT, mul_div_ceil, mul_div_floor, nano_to_usd, split_floor, usd_to_nano};
+use crate::units::{
+    PPM, Price, TOKEN_UNIT, mul_div_ceil, mul_div_floor, nano_to_usd, split_floor, usd_to_nano,
+};
 
 /// Gross of `n` requests at a USD price, in whole nano-USD (the same rounding in P7 and P8).
 pub fn gross_nano(n: u64, price_usd: f64) -> i128 {
@@ -20,6 +22,14 @@ pub fn gross_nano(n: u64, price_usd: f64) -> i128 {
 /// Token price per request in base units for a token quote.
 pub fn price_base(price_tokens: f64) -> i128 {
     (price_tokens * TOKEN_UNIT as f64).round() as i128
+}
+
+/// Gross of a B2B purchase (nano-USD): the units used, plus `reservation_fee_share` of the
+/// granted units left unused (§7.5).
+pub fn b2b_gross_nano(ctx: &StepCtx<'_>, used: u64, granted: u64, price_usd: f64) -> i128 {
+    let unused = granted.saturating_sub(used) as f64;
+    gross_nano(used, price_usd)
+        + usd_to_nano(ctx.p.s.b2b.reservation_fee_share * unused * price_usd)
 }
 
 /// Before P7: what each customer and composite must pay this step (USD quotes in nano-USD
@@ -52,20 +62,41 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut Step
     buf.b2b_spend_nano.clear();
     buf.b2b_spend_nano.resize(o.len(), 0);
     let wd = width(ctx);
-    for j in 0..o.len() {
+    // Composites buy for what they serve, including what higher composites buy from them: walk
+    // from the deepest level down, as settlement will.
+    let mut served = buf.served.clone();
+    for j in composites_in_order(ctx, w, buf) {
         let recipe = &ctx.p.categories[o.category[j] as usize].recipe;
-        if !o.is_platform(j) || recipe.is_empty() || buf.served[j] == 0 {
-            continue;
-        }
         for (k, &(_, u)) in recipe.iter().enumerate() {
-            let s = buf.supply[slot(wd, j, k)].0;
-            if s != NONE && o.is_platform(s as usize) {
-                let units = buf.served[j] * u as u64;
-                let g = gross_nano(units, snap.price_usd[s as usize]);
+            let (s, granted) = buf.supply[slot(wd, j, k)];
+            if s == NONE {
+                continue;
+            }
+            let units = served[j] * u as u64;
+            served[s as usize] += units;
+            if o.is_platform(s as usize) {
+                let g = b2b_gross_nano(ctx, units, granted, snap.price_usd[s as usize]);
                 buf.b2b_spend_nano[j] += g + mul_div_ceil(g, fb as i128, PPM);
             }
         }
     }
+}
+
+/// Platform composites (they may pay suppliers this step), deepest level first, then by id.
+fn composites_in_order(ctx: &StepCtx<'_>, w: &World, buf: &StepBuf) -> Vec<usize> {
+    let o = &w.offerings;
+    let mut c: Vec<usize> = (0..o.len().min(buf.served.len()))
+        .filter(|&j| {
+            o.is_platform(j) && !ctx.p.categories[o.category[j] as usize].recipe.is_empty()
+        })
+        .collect();
+    c.sort_by_key(|&j| {
+        (
+            std::cmp::Reverse(ctx.p.categories[o.category[j] as usize].depth),
+            j,
+        )
+    });
+    c
 }
 
 /// Pays gross `g` (base units) from `payer` to platform offering `to`, with fees; cuts `g` to what
@@ -90,7 +121,13 @@ fn pay_platform(
     }
     let (s, b) = (split_floor(g, fs), split_floor(g, fb));
     ledger.transfer_tokens(ctx.step, payer, Account::Offering(to), g - s, flow)?;
-    ledger.transfer_tokens(ctx.step, payer, Account::Treasury, s + b, Flow::Fee)?;
+    let seller_fee_flow = if flow == Flow::B2b {
+        Flow::B2bFee
+    } else {
+        Flow::Fee
+    };
+    ledger.transfer_tokens(ctx.step, payer, Account::Treasury, s, seller_fee_flow)?;
+    ledger.transfer_tokens(ctx.step, payer, Account::Treasury, b, Flow::BuyerFee)?;
     buf.settle.fees_tokens += s + b;
     buf.received_tokens[to as usize] += g - s;
     Ok(g)
@@ -125,12 +162,26 @@ pub fn settle(
         match w.offerings.ecosystem[j] {
             Ecosystem::Platform => {
                 let g = match w.offerings.quote[j] {
-                    QuoteCurrency::Usd => pt.tokens_for_usd_floor(gross_nano(f.n as u64, snap.price_usd[j])),
+                    QuoteCurrency::Usd => {
+                        pt.tokens_for_usd_floor(gross_nano(f.n as u64, snap.price_usd[j]))
+                    }
                     QuoteCurrency::Token => f.n as i128 * price_base(w.offerings.price[j]),
                 };
-                let paid = pay_platform(ctx, ledger, buf, Account::Customer(i), f.offering, g, Flow::Payment)?;
+                let paid = pay_platform(
+                    ctx,
+                    ledger,
+                    buf,
+                    Account::Customer(i),
+                    f.offering,
+                    g,
+                    Flow::Payment,
+                )?;
                 if paid < g {
-                    let paid_n = if g > 0 { mul_div_floor(f.n as i128, paid, g) } else { 0 };
+                    let paid_n = if g > 0 {
+                        mul_div_floor(f.n as i128, paid, g)
+                    } else {
+                        0
+                    };
                     buf.settle.unpaid_requests += f.n as u64 - paid_n as u64;
                 }
                 buf.settle.gross_platform_tokens += paid;
@@ -138,7 +189,13 @@ pub fn settle(
             }
             Ecosystem::Incumbent(_) => {
                 let g = gross_nano(f.n as u64, snap.price_usd[j]);
-                ledger.transfer_usd(step, Account::External, Account::Offering(f.offering), g, Flow::IncumbentRevenue)?;
+                ledger.transfer_usd(
+                    step,
+                    Account::External,
+                    Account::Offering(f.offering),
+                    g,
+                    Flow::IncumbentRevenue,
+                )?;
                 buf.settle.incumbent_usd += g;
                 buf.revenue_usd[j] += nano_to_usd(g);
             }
@@ -147,13 +204,11 @@ pub fn settle(
 
     // B2B purchases, composites from the deepest level down, then by id.
     let wd = width(ctx);
-    let o = &w.offerings;
-    let mut composites: Vec<usize> = (0..n_off)
-        .filter(|&j| o.is_platform(j) && !p.categories[o.category[j] as usize].recipe.is_empty() && buf.served[j] > 0)
-        .collect();
-    composites.sort_by_key(|&j| (std::cmp::Reverse(p.categories[o.category[j] as usize].depth), j));
+    let composites = composites_in_order(ctx, w, buf);
     for j in composites {
-        let recipe = p.categories[w.offerings.category[j] as usize].recipe.clone();
+        let recipe = p.categories[w.offerings.category[j] as usize]
+            .recipe
+            .clone();
         for (k, &(_, u)) in recipe.iter().enumerate() {
             let s = buf.supply[slot(wd, j, k)].0;
             if s == NONE {
@@ -162,16 +217,32 @@ pub fn settle(
             let units = buf.served[j] * u as u64;
             let su = s as usize;
             buf.served[su] += units;
-            let g_usd = gross_nano(units, snap.price_usd[su]);
+            // Units used, plus `reservation_fee_share` of granted units left unused.
+            let g_usd =
+                b2b_gross_nano(ctx, units, buf.supply[slot(wd, j, k)].1, snap.price_usd[su]);
             if w.offerings.is_platform(su) {
                 let g = pt.tokens_for_usd_floor(g_usd);
-                let paid = pay_platform(ctx, ledger, buf, Account::Offering(j as u32), s, g, Flow::B2b)?;
+                let paid = pay_platform(
+                    ctx,
+                    ledger,
+                    buf,
+                    Account::Offering(j as u32),
+                    s,
+                    g,
+                    Flow::B2b,
+                )?;
                 buf.settle.gross_b2b_tokens += paid;
                 let v = tok_usd(paid);
                 buf.revenue_usd[su] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm));
                 buf.cost_usd[j] += v * (1.0 + p.buyer_fee());
             } else {
-                ledger.transfer_usd(step, Account::Offering(j as u32), Account::Offering(s), g_usd, Flow::B2b)?;
+                ledger.transfer_usd(
+                    step,
+                    Account::Offering(j as u32),
+                    Account::Offering(s),
+                    g_usd,
+                    Flow::B2b,
+                )?;
                 buf.settle.b2b_incumbent_usd += g_usd;
                 buf.revenue_usd[su] += nano_to_usd(g_usd);
                 buf.cost_usd[j] += nano_to_usd(g_usd);
@@ -190,19 +261,50 @@ pub fn settle(
         let served = buf.served[j] as f64;
         let compute = match (o.cost_override[j], o.ecosystem[j], o.capacity_mode[j]) {
             (Some(c), _, _) => c * served,
-            (None, Ecosystem::Incumbent(_), _) => super::pricing::slot_cost_usd(ctx, w, j) * served,
+            (None, Ecosystem::Incumbent(_), _) => super::cost::slot_cost_usd(ctx, w, j) * served,
             (None, _, CapacityMode::OnDemand) => {
-                super::pricing::slot_cost_usd(ctx, w, j) * (1.0 + pr.on_demand_premium) * served
+                super::cost::slot_cost_usd(ctx, w, j) * (1.0 + pr.on_demand_premium) * served
             }
             (None, _, CapacityMode::Reserved) => {
                 let cap = buf.capacity_now[j];
-                let cap = if cap == u64::MAX { served } else { o.capacity[j] as f64 };
-                super::pricing::slot_cost_usd(ctx, w, j) * cap
+                let cap = if cap == u64::MAX {
+                    served
+                } else {
+                    o.capacity[j] as f64
+                };
+                super::cost::slot_cost_usd(ctx, w, j) * cap
             }
         };
-        let fixed = if o.is_platform(j) { pr.fixed_cost_usd_per_step } else { 0.0 };
-        let cost = usd_to_nano(compute + fixed);
-        ledger.transfer_usd(step, Account::Offering(j as u32), Account::External, cost, Flow::Cost)?;
+        let fixed = if o.is_platform(j) {
+            pr.fixed_cost_usd_per_step
+        } else {
+            0.0
+        };
+        // One channel claim (one gas fee) every `claim_every_steps` if the provider earned anything
+        // since its last claim.
+        let ce = p.s.platform.claim_every_steps.max(1);
+        let mut gas = 0.0;
+        if o.is_platform(j) && (step + 1).is_multiple_of(ce) {
+            let slots = (ce as usize).min(crate::metrics::WINDOW);
+            // This step's revenue, and the slots of the previous `slots − 1` steps (P9 has not yet
+            // overwritten this step's slot, which still holds the revenue of WINDOW steps ago).
+            let earned = (1..slots).any(|b| {
+                let s = (step as usize + crate::metrics::WINDOW - b) % crate::metrics::WINDOW;
+                o.revenue_ring[j * crate::metrics::WINDOW + s] > 0.0
+            }) || buf.revenue_usd[j] > 0.0;
+            if earned {
+                gas = p.s.platform.gas_per_channel_op_usd;
+                buf.gas_usd += gas;
+            }
+        }
+        let cost = usd_to_nano(compute + fixed + gas);
+        ledger.transfer_usd(
+            step,
+            Account::Offering(j as u32),
+            Account::External,
+            cost,
+            Flow::Cost,
+        )?;
         buf.cost_usd[j] += nano_to_usd(cost);
     }
 

@@ -3,7 +3,7 @@
 //! order in which threads visit them cannot matter.
 
 use crate::params::{Params, net_form};
-use crate::scenario::NetworkBase;
+use crate::scenario::{NetworkBase, NetworkScope};
 use crate::state::{Ecosystem, World};
 use crate::units::Price;
 
@@ -26,10 +26,15 @@ pub struct Snapshot {
     pub incumbents_in: Vec<Vec<u32>>,
     /// Per category: number of active platform offerings.
     pub platform_count: Vec<u32>,
-    /// Per category: the platform's network term before θ_i (USD per request).
-    pub net_platform: Vec<f64>,
-    /// Per incumbent: its network term before θ_i (USD per request).
-    pub net_incumbent: Vec<f64>,
+    /// Per offering: the same-side network term before θ_i (USD per request): its ecosystem's
+    /// installed base, or its own under `network_scope = "offering"`.
+    pub net_same: Vec<f64>,
+    /// Per category: the platform's cross-side term before θ_i (USD per request).
+    pub net_cross: Vec<f64>,
+    /// The platform's same-side term before θ_i under `network_scope = "ecosystem"`.
+    pub platform_same: f64,
+    /// Per offering: quality as customers see it (a composite's includes its inputs, set by P4).
+    pub quality: Vec<f64>,
     /// Onboarded customers per segment.
     pub onboarded_by_segment: Vec<u64>,
 }
@@ -52,7 +57,9 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         }
         let c = o.category[j] as usize;
         match o.ecosystem[j] {
-            Ecosystem::Platform => by_cat[c].push((score(p, o.reputation[j], o.quality[j]), j as u32)),
+            Ecosystem::Platform => {
+                by_cat[c].push((score(p, o.reputation[j], o.quality[j]), j as u32))
+            }
             Ecosystem::Incumbent(_) => incumbents_in[c].push(j as u32),
         }
     }
@@ -70,31 +77,8 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         r.sort_unstable();
         rest.push(r);
     }
-    let ne = &p.s.network_effects;
-    let base_platform = match ne.network_base {
-        NetworkBase::ActiveCustomers => w.active_platform as f64,
-        NetworkBase::CumulativeRequests => w.cum_requests_platform as f64,
-    } + ne.initial_network_base;
-    let g_same = |x: f64| net_form(ne.same_side_form, x, ne.same_side_x_ref, ne.power_gamma);
-    let g_cross = |x: f64| net_form(ne.cross_side_form, x, ne.cross_side_x_ref, ne.power_gamma);
-    let same_platform = ne.same_side_weight_usd * g_same(base_platform);
-    let net_platform = platform_count
-        .iter()
-        .map(|&n| same_platform + ne.cross_side_weight_usd * g_cross(n as f64))
-        .collect();
-    let net_incumbent = p
-        .s
-        .incumbents
-        .iter()
-        .enumerate()
-        .map(|(k, inc)| {
-            let base = match ne.network_base {
-                NetworkBase::ActiveCustomers => w.active_incumbent[k] as f64,
-                NetworkBase::CumulativeRequests => w.cum_requests_incumbent[k] as f64,
-            } + ne.initial_network_base;
-            inc.same_side_weight_usd * g_same(base)
-        })
-        .collect();
+    let (net_same, net_cross) = network_terms(p, w, &platform_count, None);
+    let platform_same = platform_same_term(p, w, None);
     let mid_usd = w.token_price.usd_per_token();
     // Last step's posted prices in USD (P2 reads these; P3 replaces them with this step's).
     let price_usd = (0..o.len())
@@ -112,8 +96,87 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         rest,
         incumbents_in,
         platform_count,
-        net_platform,
-        net_incumbent,
+        net_same,
+        net_cross,
+        platform_same,
+        quality: o.quality.clone(),
         onboarded_by_segment: w.onboarded_by_segment.clone(),
     }
+}
+
+/// The network terms (§7.3) before θ_i: per offering the same-side term, per category the
+/// platform's cross-side term. `platform_base` replaces the platform's installed base (used for
+/// fulfilled expectations).
+pub fn network_terms(
+    p: &Params,
+    w: &World,
+    platform_count: &[u32],
+    platform_base: Option<f64>,
+) -> (Vec<f64>, Vec<f64>) {
+    let ne = &p.s.network_effects;
+    let o = &w.offerings;
+    let g_same = |x: f64| net_form(ne.same_side_form, x, ne.same_side_x_ref, ne.power_gamma);
+    let g_cross = |x: f64| net_form(ne.cross_side_form, x, ne.cross_side_x_ref, ne.power_gamma);
+    let base = |eco: Ecosystem| -> f64 {
+        let b = match (eco, ne.network_base) {
+            (Ecosystem::Platform, NetworkBase::ActiveCustomers) => w.active_platform as f64,
+            (Ecosystem::Platform, NetworkBase::CumulativeRequests) => {
+                w.cum_requests_platform as f64
+            }
+            (Ecosystem::Platform, NetworkBase::CumulativeAdopters) => {
+                w.cum_adopters_platform as f64
+            }
+            (Ecosystem::Incumbent(k), NetworkBase::ActiveCustomers) => {
+                w.active_incumbent[k as usize] as f64
+            }
+            (Ecosystem::Incumbent(k), NetworkBase::CumulativeRequests) => {
+                w.cum_requests_incumbent[k as usize] as f64
+            }
+            (Ecosystem::Incumbent(k), NetworkBase::CumulativeAdopters) => {
+                w.cum_adopters_incumbent[k as usize] as f64
+            }
+        };
+        match (eco, platform_base) {
+            (Ecosystem::Platform, Some(x)) => x,
+            _ => b,
+        }
+    };
+    let weight = |eco: Ecosystem| match eco {
+        Ecosystem::Platform => ne.same_side_weight_usd,
+        Ecosystem::Incumbent(k) => p.s.incumbents[k as usize].same_side_weight_usd,
+    };
+    let net_same = (0..o.len())
+        .map(|j| {
+            let eco = o.ecosystem[j];
+            let b = match ne.network_scope {
+                NetworkScope::Ecosystem => base(eco),
+                // Per offering: its own cumulative requests (the Pólya urn of V10).
+                NetworkScope::Offering => o.cum_requests[j] as f64,
+            } + ne.initial_network_base;
+            weight(eco) * g_same(b)
+        })
+        .collect();
+    let net_cross = platform_count
+        .iter()
+        .map(|&n| ne.cross_side_weight_usd * g_cross(n as f64))
+        .collect();
+    (net_same, net_cross)
+}
+
+/// The platform's same-side term before θ_i under ecosystem scope (with `platform_base` replacing
+/// its installed base when given).
+pub fn platform_same_term(p: &Params, w: &World, platform_base: Option<f64>) -> f64 {
+    let ne = &p.s.network_effects;
+    let b = platform_base.unwrap_or(match ne.network_base {
+        NetworkBase::ActiveCustomers => w.active_platform as f64,
+        NetworkBase::CumulativeRequests => w.cum_requests_platform as f64,
+        NetworkBase::CumulativeAdopters => w.cum_adopters_platform as f64,
+    });
+    ne.same_side_weight_usd
+        * net_form(
+            ne.same_side_form,
+            b + ne.initial_network_base,
+            ne.same_side_x_ref,
+            ne.power_gamma,
+        )
 }

@@ -8,20 +8,34 @@ use rayon::prelude::*;
 
 use super::{CHUNK, StepBuf, StepCtx};
 use crate::error::SimError;
-use crate::exchange::{Pool, clear_batch};
+use crate::exchange::{Pool, clear_at_price, clear_batch};
 use crate::ledger::{Account, Flow, Ledger};
+use crate::rng::{EntityKind, Purpose, Stream};
+use crate::scenario::ExchangeModel;
 use crate::state::{Status, World};
-use crate::units::{Price, mul_div_ceil, split_floor, share_to_ppm, usd_to_nano};
+use crate::units::{
+    Price, TOKEN_UNIT, mul_div_ceil, nano_to_usd, share_to_ppm, split_floor, usd_to_nano,
+};
 
 /// Runs P7 and returns the batch price.
-pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf) -> Result<Price, SimError> {
+pub fn trade(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+) -> Result<Price, SimError> {
     let p = ctx.p;
     let step = ctx.step;
     let fee_bps = p.exchange_fee_bps;
     let mid = w.token_price;
     let mid_usd = mid.usd_per_token();
     // "+2 base units' worth at the ask": covers the floor of the buyer's token amount.
-    let dust = mul_div_ceil(2 * mid.num, 10_000, mid.den.max(1) * (10_000 - fee_bps as i128)).max(1);
+    let dust = mul_div_ceil(
+        2 * mid.num,
+        10_000,
+        mid.den.max(1) * (10_000 - fee_bps as i128),
+    )
+    .max(1);
 
     // Customer orders, in customer order (parallel over chunks, concatenated in order).
     let n = w.customers.len();
@@ -32,9 +46,8 @@ pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             for i in k * CHUNK..((k + 1) * CHUNK).min(n) {
                 let escrow = ledger.tokens(Account::Customer(i as u32));
                 if w.customers.status[i] != Status::Onboarded {
-                    if escrow > 0 {
-                        out.push((i as u32, 0, escrow, 0));
-                    }
+                    // A deboarded customer's escrow stays locked until its channels expire; it is
+                    // sold from the release queue below.
                     continue;
                 }
                 let seg = &p.s.segments[w.customers.segment[i] as usize];
@@ -42,7 +55,12 @@ pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
                 let spend = crate::units::nano_to_usd(spend_nano);
                 let need = buf.need_tokens[i];
                 let ewma = w.customers.spend_ewma_usd[i].max(spend).max(0.0);
-                let target_usd = seg.prefund_steps * ewma;
+                // Gateway users hold no escrow: they buy exactly what they spend.
+                let target_usd = if seg.uses_gateway {
+                    0.0
+                } else {
+                    seg.prefund_steps * ewma
+                };
                 let escrow_usd = escrow as f64 * mid_usd / crate::units::TOKEN_UNIT as f64;
                 let mut buy = spend_nano;
                 if buy > 0 || need > 0 {
@@ -62,7 +80,27 @@ pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             out
         })
         .collect();
-    let cust: Vec<(u32, i128, i128, i128)> = cust.concat();
+    let mut cust: Vec<(u32, i128, i128, i128)> = cust.concat();
+    // Deboarders: locked for `channel_expiry_steps`, then sold if they did not come back.
+    let expiry = p.s.platform.channel_expiry_steps;
+    for &i in &buf.deboarded {
+        w.escrow_release.push_back((step + expiry, i));
+    }
+    buf.escrow_released = 0;
+    while let Some(&(at, i)) = w.escrow_release.front() {
+        if at > step {
+            break;
+        }
+        w.escrow_release.pop_front();
+        let escrow = ledger.tokens(Account::Customer(i));
+        // Skip an entry made stale by re-onboarding after it was queued (a later deboarding has
+        // its own entry, with its own full lock).
+        let stale = w.customers.onboarded_at[i as usize] > at - expiry.min(at);
+        if !stale && w.customers.status[i as usize] != Status::Onboarded && escrow > 0 {
+            cust.push((i, 0, escrow, 0));
+            buf.escrow_released += 1;
+        }
+    }
 
     // Offering orders, in id order.
     let o = &mut w.offerings;
@@ -96,27 +134,114 @@ pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
         }
     }
 
-    let buys: Vec<i128> = cust.iter().map(|x| x.1).chain(firm.iter().map(|x| x.1)).collect();
-    let sells: Vec<i128> = cust.iter().map(|x| x.2).chain(firm.iter().map(|x| x.2)).collect();
+    // Speculators: noise plus momentum, in USD; buys from the outside world, sells cut to holdings.
+    let sp = &p.s.speculators;
+    let mut spec = (0i128, 0i128);
+    if sp.enabled {
+        let mut r = Stream::new(
+            ctx.seed,
+            ctx.run,
+            step as u64,
+            EntityKind::Global,
+            0,
+            Purpose::Speculator,
+        );
+        let [p1, p2] = w.price_history;
+        let momentum = if p2 > 0.0 {
+            sp.momentum * (p1 / p2 - 1.0) * sp.momentum_scale_usd
+        } else {
+            0.0
+        };
+        let flow = sp.noise_usd_sd * r.normal() + momentum;
+        if flow > 0.0 {
+            spec.0 = usd_to_nano(flow);
+        } else if flow < 0.0 {
+            let tokens = mul_div_ceil(usd_to_nano(-flow), mid.den, mid.num.max(1));
+            spec.1 = tokens.min(ledger.tokens(Account::Speculators));
+        }
+    }
+    buf.speculator_flow = spec;
+
+    let buys: Vec<i128> = cust
+        .iter()
+        .map(|x| x.1)
+        .chain(firm.iter().map(|x| x.1))
+        .chain([spec.0])
+        .collect();
+    let sells: Vec<i128> = cust
+        .iter()
+        .map(|x| x.2)
+        .chain(firm.iter().map(|x| x.2))
+        .chain([spec.1])
+        .collect();
     let exact: Vec<i128> = cust.iter().map(|x| x.3).collect();
-    let pool = Pool { usd: ledger.usd(Account::Pool), tokens: ledger.tokens(Account::Pool), fee_bps };
-    let r = clear_batch(&pool, &buys, &sells, &exact);
+    let pool = Pool {
+        usd: ledger.usd(Account::Pool),
+        tokens: ledger.tokens(Account::Pool),
+        fee_bps,
+    };
+    let (r, buys, sells) = match p.s.exchange.model {
+        ExchangeModel::Cpmm => (clear_batch(&pool, &buys, &sells, &exact), buys, sells),
+        model => {
+            let price = fixed_model_price(ctx, mid_usd, model, &buys, &sells);
+            clear_at_price(&pool, price, &buys, &sells, &exact)
+        }
+    };
 
     // Apply: inflows to the pool first, then outflows.
     let nc = cust.len();
-    let who = |k: usize| if k < nc { Account::Customer(cust[k].0) } else { Account::Offering(firm[k - nc].0) };
-    let fiat = |k: usize| if k < nc { Account::External } else { Account::Offering(firm[k - nc].0) };
+    let nf = firm.len();
+    let who = |k: usize| {
+        if k < nc {
+            Account::Customer(cust[k].0)
+        } else if k < nc + nf {
+            Account::Offering(firm[k - nc].0)
+        } else {
+            Account::Speculators
+        }
+    };
+    let fiat = |k: usize| {
+        if k < nc || k >= nc + nf {
+            Account::External
+        } else {
+            Account::Offering(firm[k - nc].0)
+        }
+    };
     for k in 0..buys.len() {
         ledger.transfer_usd(step, fiat(k), Account::Pool, buys[k], Flow::ExchangeIn)?;
         ledger.transfer_tokens(step, who(k), Account::Pool, sells[k], Flow::ExchangeIn)?;
     }
     for (k, &paid) in r.exact_paid.iter().enumerate() {
-        ledger.transfer_usd(step, Account::External, Account::Pool, paid, Flow::ExchangeIn)?;
-        ledger.transfer_tokens(step, Account::Pool, Account::Customer(cust[k].0), r.exact_filled[k], Flow::ExchangeOut)?;
+        ledger.transfer_usd(
+            step,
+            Account::External,
+            Account::Pool,
+            paid,
+            Flow::ExchangeIn,
+        )?;
+        ledger.transfer_tokens(
+            step,
+            Account::Pool,
+            Account::Customer(cust[k].0),
+            r.exact_filled[k],
+            Flow::ExchangeOut,
+        )?;
     }
     for k in 0..buys.len() {
-        ledger.transfer_tokens(step, Account::Pool, who(k), r.tokens_out[k], Flow::ExchangeOut)?;
-        ledger.transfer_usd(step, Account::Pool, fiat(k), r.usd_out[k], Flow::ExchangeOut)?;
+        ledger.transfer_tokens(
+            step,
+            Account::Pool,
+            who(k),
+            r.tokens_out[k],
+            Flow::ExchangeOut,
+        )?;
+        ledger.transfer_usd(
+            step,
+            Account::Pool,
+            fiat(k),
+            r.usd_out[k],
+            Flow::ExchangeOut,
+        )?;
     }
     debug_assert_eq!(ledger.usd(Account::Pool), r.pool_after.usd);
     debug_assert_eq!(ledger.tokens(Account::Pool), r.pool_after.tokens);
@@ -137,6 +262,56 @@ pub fn trade(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             }
         }
     }
-    w.token_price = Price { num: ledger.usd(Account::Pool), den: ledger.tokens(Account::Pool).max(1) };
+    w.token_price = match p.s.exchange.model {
+        ExchangeModel::Cpmm => Price {
+            num: ledger.usd(Account::Pool),
+            den: ledger.tokens(Account::Pool).max(1),
+        },
+        // Under the fixed-price models the pool is only the counterparty: the price is the model's.
+        _ => r.price,
+    };
+    w.price_history = [r.price.usd_per_token(), w.price_history[0]];
     Ok(r.price)
+}
+
+/// The batch price of the `log_impact` and `exogenous` models (MODEL.md §7.10), as a rational with
+/// denominator 10¹².
+fn fixed_model_price(
+    ctx: &StepCtx<'_>,
+    prev: f64,
+    model: ExchangeModel,
+    buys: &[i128],
+    sells: &[i128],
+) -> Price {
+    let ex = &ctx.p.s.exchange;
+    let p = match model {
+        ExchangeModel::LogImpact => {
+            let b = nano_to_usd(buys.iter().sum());
+            let s = sells.iter().sum::<i128>() as f64 / TOKEN_UNIT as f64;
+            prev * (ex.impact_lambda * (b - s * prev) / ex.depth_usd).exp()
+        }
+        ExchangeModel::Exogenous => {
+            if ex.drift_per_year == 0.0 && ex.vol_per_year == 0.0 {
+                prev
+            } else {
+                let dt = ctx.p.dt_years;
+                let mut r = Stream::new(
+                    ctx.seed,
+                    ctx.run,
+                    ctx.step as u64,
+                    EntityKind::Global,
+                    0,
+                    Purpose::Exchange,
+                );
+                let sigma = ex.vol_per_year;
+                prev * ((ex.drift_per_year - sigma * sigma / 2.0) * dt
+                    + sigma * dt.sqrt() * r.normal())
+                .exp()
+            }
+        }
+        ExchangeModel::Cpmm => unreachable!("the pool's own price"),
+    };
+    let mut price = Price::from_usd_per_token(p);
+    price.num = price.num.max(1);
+    price
 }

@@ -18,7 +18,14 @@ use crate::units::nano_to_usd;
 pub fn rating(ctx: &StepCtx<'_>, customer: u32, job: u16, offering: u32, quality: f64) -> f64 {
     let pl = &ctx.p.s.platform;
     let k = hash_key(&[
-        key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Customer, customer as u64, Purpose::Rating),
+        key(
+            ctx.seed,
+            ctx.run,
+            ctx.step as u64,
+            EntityKind::Customer,
+            customer as u64,
+            Purpose::Rating,
+        ),
         job as u64,
         offering as u64,
     ]);
@@ -34,7 +41,14 @@ pub fn rating(ctx: &StepCtx<'_>, customer: u32, job: u16, offering: u32, quality
 }
 
 /// Runs P9.
-pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepBuf, price_usd: &[f64]) {
+pub fn update(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &Ledger,
+    buf: &mut StepBuf,
+    snap: &super::snapshot::Snapshot,
+) {
+    let price_usd = &snap.price_usd;
     let p = ctx.p;
     let pl = &p.s.platform;
     let pr = &p.s.providers;
@@ -44,13 +58,19 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
 
     // Ratings per fill (parallel, by fill index), aggregated in fill order.
     let ratings: Vec<f64> = {
-        let (jobs, o) = (&buf.jobs, &w.offerings);
+        let jobs = &buf.jobs;
         buf.fills
             .par_iter()
             .with_min_len(1024)
             .map(|f| {
                 let job = &jobs[f.job as usize];
-                rating(ctx, job.customer, job.idx, f.offering, o.quality[f.offering as usize])
+                rating(
+                    ctx,
+                    job.customer,
+                    job.idx,
+                    f.offering,
+                    snap.quality[f.offering as usize],
+                )
             })
             .collect()
     };
@@ -68,13 +88,30 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
         }
     }
     let d: Vec<f64> = agg.iter().map(|a| (1.0 + a).log10()).collect();
-    let mut max_d = vec![0.0f64; n_cat];
+    // Normalization groups: the category, or (category, ecosystem) under `reputation_scope =
+    // "ecosystem"` (group index c·(1 + incumbents) + ecosystem).
+    let n_eco = 1 + p.s.incumbents.len();
+    let group = |j: usize| -> usize {
+        let c = w.offerings.category[j] as usize;
+        match pl.reputation_scope {
+            crate::scenario::ReputationScope::Category => c,
+            crate::scenario::ReputationScope::Ecosystem => {
+                c * n_eco
+                    + match w.offerings.ecosystem[j] {
+                        Ecosystem::Platform => 0,
+                        Ecosystem::Incumbent(k) => 1 + k as usize,
+                    }
+            }
+        }
+    };
+    let mut max_d = vec![0.0f64; n_cat * n_eco];
     for j in 0..n_off {
         if rated[j] {
-            let c = w.offerings.category[j] as usize;
-            max_d[c] = max_d[c].max(d[j]);
+            let g = group(j);
+            max_d[g] = max_d[g].max(d[j]);
         }
     }
+    let groups: Vec<usize> = (0..n_off).map(group).collect();
 
     // Offerings.
     let o = &mut w.offerings;
@@ -107,30 +144,43 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
         }
         let c = o.category[j] as usize;
         // Reputation.
-        o.reputation[j] = if rated[j] && max_d[c] > 0.0 {
-            cr * o.reputation[j] + (1.0 - cr) * d[j] / max_d[c]
+        let g = groups[j];
+        o.reputation[j] = if rated[j] && max_d[g] > 0.0 {
+            cr * o.reputation[j] + (1.0 - cr) * d[j] / max_d[g]
         } else {
             cr * o.reputation[j]
         };
         // Data and quality.
         let served = buf.served[j];
         let pooled = match o.ecosystem[j] {
-            Ecosystem::Platform => 0.0,
+            Ecosystem::Platform => {
+                pr.data_pooling_share * (served_platform_by_cat[c] - served) as f64
+            }
             Ecosystem::Incumbent(k) => {
-                p.s.incumbents[k as usize].data_pooling_share * (served_by_incumbent[k as usize] - served) as f64
+                p.s.incumbents[k as usize].data_pooling_share
+                    * (served_by_incumbent[k as usize] - served) as f64
             }
         };
         o.data[j] = (1.0 - pr.data_depreciation_per_step) * o.data[j] + served as f64 + pooled;
+        if pr.quality_drift_per_year > 0.0 {
+            o.q0[j] = (o.q0[j] + pr.quality_drift_per_year * p.dt_years).min(p.categories[c].q_max);
+        }
         o.quality[j] = super::init::quality(p, p.categories[c].q_max, o.q0[j], o.data[j]);
         o.cum_requests[j] += served;
-        // Demand forecast (served + unserved, incl. B2B requests granted to others).
-        let demand = (buf.demanded[j] + buf.granted_out[j]) as f64;
+        // Demand forecast: end-customer requests demanded (served + unserved); B2B units are
+        // forecast by the buyers (§7.5) and added to the capacity plan below.
+        let demand = buf.demanded[j] as f64;
         let a = pr.demand_ewma_alpha;
-        o.demand_ewma[j] = if o.demand_ewma[j] < 0.0 { demand } else { (1.0 - a) * o.demand_ewma[j] + a * demand };
+        o.demand_ewma[j] = if o.demand_ewma[j] < 0.0 {
+            demand
+        } else {
+            (1.0 - a) * o.demand_ewma[j] + a * demand
+        };
         // Reserved capacity plan: ⌈forecast/util⌉ within ±50 % of the current K, at least 1.
         if o.capacity_mode[j] == CapacityMode::Reserved && o.is_platform(j) {
             let k = o.capacity[j];
-            let want = (o.demand_ewma[j] / pr.util_target).ceil() as u64;
+            let want =
+                ((o.demand_ewma[j] + buf.granted_out[j] as f64) / pr.util_target).ceil() as u64;
             o.capacity[j] = want.clamp(k / 2, k.div_ceil(2) + k).max(1);
         }
         // Profit and exit.
@@ -142,7 +192,13 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
         o.revenue_ring[j * WINDOW + wslot] = buf.revenue_usd[j];
         o.received_ring[j * hold + slot] = buf.received_tokens[j];
         if o.is_platform(j) {
-            o.loss_steps[j] = if o.profit_ewma[j] < 0.0 { o.loss_steps[j] + 1 } else { 0 };
+            // An independent firm is losing when it earns less than its founder's outside wage.
+            let wage = p.s.developers.outside_wage_usd;
+            o.loss_steps[j] = if o.profit_ewma[j] < wage {
+                o.loss_steps[j] + 1
+            } else {
+                0
+            };
             let cash = nano_to_usd(ledger.usd(Account::Offering(j as u32)));
             let broke = cash < -pr.max_debt_usd;
             let tired = pr.exit_patience_steps > 0 && o.loss_steps[j] >= pr.exit_patience_steps;
@@ -151,6 +207,10 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
                 o.exited[j] = ctx.step;
                 o.pending_exit_sale[j] = true;
                 buf.exits += 1;
+                let k = o.founder[j];
+                if k != NONE {
+                    w.developers.status[k as usize] = crate::state::DevStatus::Exited;
+                }
             }
         }
     }
@@ -159,12 +219,20 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
     }
     w.cum_requests_platform += served_platform_by_cat.iter().sum::<u64>();
 
+    // The offering that served each job first (a rejected job may be served in a later round).
+    let mut served_by = vec![NONE; buf.jobs.len()];
+    for f in &buf.fills {
+        if served_by[f.job as usize] == NONE {
+            served_by[f.job as usize] = f.offering;
+        }
+    }
     // Customers: last offering, activity, satisfaction (sequential over jobs, in customer order).
     let cu = &mut w.customers;
-    for job in &buf.jobs {
+    for (k, job) in buf.jobs.iter().enumerate() {
         let i = job.customer as usize;
         if job.choice == NONE || job.served == 0 {
-            if job.choice != NONE && job.served == 0 && w.offerings.is_platform(job.choice as usize) {
+            if job.choice != NONE && job.served == 0 && w.offerings.is_platform(job.choice as usize)
+            {
                 // Wholly unserved platform job: outcome 0.
                 let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
                 cu.satisfaction[i] *= 1.0 - a;
@@ -172,11 +240,16 @@ pub fn update(ctx: &StepCtx<'_>, w: &mut World, ledger: &Ledger, buf: &mut StepB
             continue;
         }
         let c = job.category as usize;
-        cu.last_offering[i * n_cat + c] = job.choice;
-        if w.offerings.is_platform(job.choice as usize) {
+        let by = served_by[k];
+        cu.last_offering[i * n_cat + c] = by;
+        if w.offerings.is_platform(by as usize) {
             cu.last_platform_use[i] = t1;
             let served_frac = job.served as f32 / job.n.max(1) as f32;
-            let mean_rating = if job.rated > 0 { job.rating_sum / job.rated as f32 } else { 0.0 };
+            let mean_rating = if job.rated > 0 {
+                job.rating_sum / job.rated as f32
+            } else {
+                0.0
+            };
             let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
             cu.satisfaction[i] = (1.0 - a) * cu.satisfaction[i] + a * served_frac * mean_rating;
         } else {

@@ -50,6 +50,8 @@ pub struct Scenario {
     pub token: TokenParams,
     /// `[exchange]`: the token/USD pool.
     pub exchange: ExchangeParams,
+    /// `[speculators]`: noise and momentum traders.
+    pub speculators: SpeculatorParams,
     /// `[gtm]`: go-to-market policies.
     pub gtm: GtmParams,
     /// `[output]`: what is recorded.
@@ -84,6 +86,7 @@ impl Default for Scenario {
             developers: DeveloperParams::default(),
             token: TokenParams::default(),
             exchange: ExchangeParams::default(),
+            speculators: SpeculatorParams::default(),
             gtm: GtmParams::default(),
             output: OutputParams::default(),
             sweep: None,
@@ -110,7 +113,13 @@ pub struct RunParams {
 
 impl Default for RunParams {
     fn default() -> Self {
-        RunParams { name: String::new(), seed: 42, run: 0, steps: 365, step_days: 1.0 }
+        RunParams {
+            name: String::new(),
+            seed: 42,
+            run: 0,
+            steps: 365,
+            step_days: 1.0,
+        }
     }
 }
 
@@ -264,6 +273,12 @@ pub struct Segment {
     pub switching_cost_usd: f64,
     /// κ_s: one-off cost of getting a wallet and learning the platform (USD).
     pub token_onboarding_cost_usd: f64,
+    /// Pays in fiat through the gateway (holds no escrow, opens no channels).
+    pub uses_gateway: bool,
+    /// Onboarding cost of gateway users (replaces κ_s).
+    pub gateway_onboarding_cost_usd: f64,
+    /// Gateway fee on payments (replaces the exchange fee in the token friction).
+    pub gateway_fee_rate: f64,
     /// H_b: escrow target in steps of expected spend.
     pub prefund_steps: f64,
     /// EWMA weight of `spend_ewma_usd`.
@@ -300,6 +315,9 @@ impl Default for Segment {
             logit_scale_usd: 0.003,
             switching_cost_usd: 0.002,
             token_onboarding_cost_usd: 100.0,
+            uses_gateway: false,
+            gateway_onboarding_cost_usd: 20.0,
+            gateway_fee_rate: 0.0,
             prefund_steps: 7.0,
             spend_ewma_alpha: 0.2,
             satisfaction_alpha: 0.1,
@@ -388,6 +406,28 @@ pub enum NetworkBase {
     ActiveCustomers,
     /// Cumulative requests served.
     CumulativeRequests,
+    /// Customers who ever onboarded (platform) or ever used the incumbent.
+    CumulativeAdopters,
+}
+
+/// Where the same-side network term is counted.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkScope {
+    /// One installed base per ecosystem (the platform, each incumbent).
+    Ecosystem,
+    /// One installed base per offering (the Pólya-urn case, V10).
+    Offering,
+}
+
+/// How customers form expectations of the network size.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectations {
+    /// Last step's installed base (adaptive).
+    Adaptive,
+    /// The installed base is iterated to a fixed point within the step (validation V9).
+    Fulfilled,
 }
 
 /// `[network_effects]`.
@@ -410,8 +450,14 @@ pub struct NetworkParams {
     pub power_gamma: f64,
     /// What the installed base counts.
     pub network_base: NetworkBase,
+    /// Per ecosystem or per offering.
+    pub network_scope: NetworkScope,
+    /// Adaptive or fulfilled expectations.
+    pub expectations: Expectations,
     /// Added to every installed base.
     pub initial_network_base: f64,
+    /// n₀: customers 0 … ⌊n₀N⌋ − 1 count as active platform users at t = 0.
+    pub initial_active_share: f64,
     /// Window that defines an active customer (steps).
     pub active_window_steps: u32,
 }
@@ -427,7 +473,10 @@ impl Default for NetworkParams {
             cross_side_x_ref: 1.0,
             power_gamma: 0.5,
             network_base: NetworkBase::ActiveCustomers,
+            network_scope: NetworkScope::Ecosystem,
+            expectations: Expectations::Adaptive,
             initial_network_base: 0.0,
+            initial_active_share: 0.0,
             active_window_steps: 30,
         }
     }
@@ -463,8 +512,22 @@ pub struct PlatformParams {
     pub failure_rate: f64,
     /// Gas per payment-channel operation (USD), spread over the channel life in the token friction.
     pub gas_per_channel_op_usd: f64,
-    /// Channel lifetime (steps).
+    /// Channel lifetime (steps); a deboarded customer's escrow stays locked this long, then is sold.
     pub channel_expiry_steps: u32,
+    /// Steps between a provider's payment-channel claims (each costs one gas fee).
+    pub claim_every_steps: u32,
+    /// Normalization group of reputation: the whole category, or each ecosystem separately.
+    pub reputation_scope: ReputationScope,
+}
+
+/// Normalization group of reputation scores (MODEL.md §7.8).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReputationScope {
+    /// Max over all offerings of the category, incumbents included.
+    Category,
+    /// Max separately over the platform's offerings and over each incumbent's.
+    Ecosystem,
 }
 
 impl Default for PlatformParams {
@@ -484,6 +547,8 @@ impl Default for PlatformParams {
             failure_rate: 0.01,
             gas_per_channel_op_usd: 2.0,
             channel_expiry_steps: 30,
+            claim_every_steps: 7,
+            reputation_scope: ReputationScope::Category,
         }
     }
 }
@@ -508,6 +573,8 @@ pub struct Incumbent {
     pub extra_switching_cost_usd: f64,
     /// ρ_I: share of its other categories' volume that each offering learns from.
     pub data_pooling_share: f64,
+    /// b of the incumbent's scale learning (compute cost falls with its cumulative volume).
+    pub scale_learning_exponent: f64,
     /// Pricing rule of its offerings.
     pub pricing: PricingRule,
     /// Marginal cost per request (USD); absent = computed from compute cost.
@@ -526,6 +593,7 @@ impl Default for Incumbent {
             same_side_weight_usd: 0.002,
             extra_switching_cost_usd: 0.002,
             data_pooling_share: 1.0,
+            scale_learning_exponent: 0.1,
             pricing: PricingRule::default(),
             marginal_cost_usd: None,
         }
@@ -582,9 +650,18 @@ pub struct ProviderParams {
     pub data_ref_requests: f64,
     /// δ_D: data depreciation per step.
     pub data_depreciation_per_step: f64,
+    /// ρ_D: share of the category's other platform volume each platform offering learns from.
+    pub data_pooling_share: f64,
+    /// Exogenous rise of every offering's intrinsic quality q0 per year (capped at q_max).
+    pub quality_drift_per_year: f64,
+    /// V_ref of scale learning (requests).
+    pub scale_ref_requests: f64,
+    /// b: compute cost ∝ (1 + cum_requests/V_ref)^(−b) for platform offerings.
+    pub scale_learning_exponent: f64,
     /// A firm exits when its cash is below −max_debt_usd.
     pub max_debt_usd: f64,
-    /// A firm exits when its profit EWMA stays negative this many steps (0 = never).
+    /// An independent firm exits when its profit EWMA stays below `[developers] outside_wage_usd`
+    /// this many steps (0 = never).
     pub exit_patience_steps: u32,
     /// Initial platform offerings.
     pub initial: Vec<ProviderGroup>,
@@ -606,6 +683,10 @@ impl Default for ProviderParams {
             learning_exponent: 0.25,
             data_ref_requests: 1e6,
             data_depreciation_per_step: 0.002,
+            data_pooling_share: 0.0,
+            quality_drift_per_year: 0.0,
+            scale_ref_requests: 1e9,
+            scale_learning_exponent: 0.0,
             max_debt_usd: 10_000.0,
             exit_patience_steps: 90,
             initial: Vec::new(),
@@ -672,6 +753,12 @@ pub struct B2bParams {
     pub b2b_quality_weight_usd: f64,
     /// Reputation weight of supplier choice (USD).
     pub b2b_reputation_weight_usd: f64,
+    /// Bonus for last step's supplier (USD per unit).
+    pub b2b_switching_cost_usd: f64,
+    /// Share of the price paid on granted but unused units.
+    pub reservation_fee_share: f64,
+    /// α₀: weight of the composite's own quality in q = q_own^α₀ Π q_k^α_k (the rest split equally).
+    pub own_quality_weight: f64,
 }
 
 impl Default for B2bParams {
@@ -681,6 +768,9 @@ impl Default for B2bParams {
             b2b_logit_scale_usd: 0.001,
             b2b_quality_weight_usd: 0.02,
             b2b_reputation_weight_usd: 0.005,
+            b2b_switching_cost_usd: 0.0,
+            reservation_fee_share: 0.0,
+            own_quality_weight: 0.4,
         }
     }
 }
@@ -689,55 +779,79 @@ impl Default for B2bParams {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PricingParams {
+    /// Lower bound of every rule's price (USD per request); absent = the offering's full marginal
+    /// cost for every rule except `fixed` and `subscription` (no floor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_floor_usd: Option<f64>,
     /// Upper bound of every rule's price (USD per request); absent = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_cap_usd: Option<f64>,
     /// Steps between re-pricing.
     pub reprice_every: u32,
+    /// ε_margin: the utility edge `undercut_incumbent` in `utility_parity` mode leaves (USD).
+    pub epsilon_margin_usd: f64,
 }
 
 impl Default for PricingParams {
     fn default() -> Self {
-        PricingParams { price_cap_usd: None, reprice_every: 1 }
+        PricingParams {
+            price_floor_usd: None,
+            price_cap_usd: None,
+            reprice_every: 1,
+            epsilon_margin_usd: 1e-4,
+        }
     }
 }
 
-/// `[developers]`: entry of new platform providers (MODEL.md §7.12, aggregated: potential
-/// entrants arrive per category as a Poisson stream instead of an individually tracked pool).
+/// `[developers]`: potential providers (MODEL.md §7.12). Developers become aware of the platform
+/// by a Bass hazard, review entry every `entry_review_steps`, and enter a category as an
+/// independent firm when the expected profit beats their outside wage.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeveloperParams {
-    /// Expected potential entrants per category per review (Poisson); 0 disables entry.
-    pub entry_rate_per_step: f64,
-    /// Steps between entry reviews.
+    /// Number of potential developers.
+    pub developer_pool: u32,
+    /// Developers aware of the platform at t = 0.
+    pub initial_aware_devs: u32,
+    /// Bass innovation coefficient of developer awareness (per year).
+    pub dev_bass_p: f64,
+    /// Bass imitation coefficient, on active providers / pool (per year).
+    pub dev_bass_q: f64,
+    /// Steps between a developer's entry reviews.
     pub entry_review_steps: u32,
-    /// w: a developer's outside wage per step (USD).
+    /// w: a developer's outside wage per step (USD); firms earning less for `exit_patience_steps` exit.
     pub outside_wage_usd: f64,
     /// H_e: horizon of the entry decision (steps).
     pub entry_horizon_steps: f64,
     /// E_c: one-off cost of entering (USD).
     pub entry_cost_usd: f64,
-    /// Scale of the entry logit Λ(Π/scale) (USD).
+    /// Scale of the entry logits (USD).
     pub entry_logit_scale_usd: f64,
-    /// Demand prior for a category with no platform provider, as a share of its incumbent demand.
+    /// Share of entries that create composites (when every recipe category has a provider).
+    pub composite_entry_share: f64,
+    /// Q̂_c prior of an uncovered category, as a share of the onboarded customers' demand in it.
     pub entry_share_prior: f64,
     /// EWMA weight of the category demand forecast Q̂_c.
     pub category_demand_alpha: f64,
-    /// Initial cash of an entrant (USD, issued from the outside world).
+    /// Initial cash of an entrant's firm (USD, issued from the outside world).
     pub entrant_cash_usd: f64,
-    /// Markup of an entrant's price over its marginal cost when its category has no platform price.
+    /// Markup over marginal cost of an entrant's price in a category with no platform price.
     pub entrant_markup: f64,
 }
 
 impl Default for DeveloperParams {
     fn default() -> Self {
         DeveloperParams {
-            entry_rate_per_step: 0.1,
+            developer_pool: 20_000,
+            initial_aware_devs: 200,
+            dev_bass_p: 0.02,
+            dev_bass_q: 0.3,
             entry_review_steps: 7,
             outside_wage_usd: 150.0,
             entry_horizon_steps: 180.0,
             entry_cost_usd: 5_000.0,
             entry_logit_scale_usd: 2_000.0,
+            composite_entry_share: 0.1,
             entry_share_prior: 0.05,
             category_demand_alpha: 0.1,
             entrant_cash_usd: 1_000.0,
@@ -758,6 +872,10 @@ pub struct TokenParams {
     pub pool_share: f64,
     /// Initial treasury cash (USD, issued from the outside world).
     pub treasury_usd: f64,
+    /// `[token.emission]`: new tokens minted on a schedule.
+    pub emission: EmissionParams,
+    /// `[token.staking]`: staking windows and rewards.
+    pub staking: StakingParams,
 }
 
 impl Default for TokenParams {
@@ -767,8 +885,154 @@ impl Default for TokenParams {
             treasury_share: 0.4,
             pool_share: 0.1,
             treasury_usd: 0.0,
+            emission: EmissionParams::default(),
+            staking: StakingParams::default(),
         }
     }
+}
+
+/// Emission schedule kind.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EmissionSchedule {
+    /// No emission.
+    None,
+    /// `tokens_per_period` every period.
+    Constant,
+    /// E₁(1 − d)^{m−1} in period m.
+    Geometric,
+    /// The listed tranches, one per period, then nothing.
+    Table,
+}
+
+/// Shares of each tranche (integer split; the remainder goes to the treasury).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmissionAllocation {
+    /// To the treasury.
+    pub treasury: f64,
+    /// To the treasury's grants pool.
+    pub grants: f64,
+    /// To the staking reward pool.
+    pub staking_rewards: f64,
+}
+
+impl Default for EmissionAllocation {
+    fn default() -> Self {
+        EmissionAllocation {
+            treasury: 0.7,
+            grants: 0.3,
+            staking_rewards: 0.0,
+        }
+    }
+}
+
+/// `[token.emission]` (MODEL.md §7.11).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmissionParams {
+    /// Schedule kind.
+    pub schedule: EmissionSchedule,
+    /// Steps per period; a tranche is minted at the first step of each period (t = 0, P, 2P, …).
+    pub period_steps: u32,
+    /// E₁: first tranche of the geometric schedule (tokens).
+    pub first_tranche_tokens: f64,
+    /// d: decline per period of the geometric schedule.
+    pub decay: f64,
+    /// Tranche of the constant schedule (tokens).
+    pub tokens_per_period: f64,
+    /// Tranches of the table schedule (tokens).
+    pub table: Vec<f64>,
+    /// Split of each tranche.
+    pub allocation: EmissionAllocation,
+}
+
+impl Default for EmissionParams {
+    fn default() -> Self {
+        EmissionParams {
+            schedule: EmissionSchedule::None,
+            period_steps: 30,
+            first_tranche_tokens: 15e6,
+            decay: 0.015,
+            tokens_per_period: 0.0,
+            table: Vec::new(),
+            allocation: EmissionAllocation::default(),
+        }
+    }
+}
+
+/// `[token.staking]` (MODEL.md §7.11).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StakingParams {
+    /// Whether staking windows run.
+    pub enabled: bool,
+    /// Window length (steps).
+    pub window_steps: u32,
+    /// s₀: share of idle tokens staked at zero excess APY.
+    pub base_share: f64,
+    /// e: response of the staked share to last window's APY over the hurdle.
+    pub elasticity: f64,
+    /// APY hurdle.
+    pub hurdle_apy: f64,
+    /// Reward paid by the treasury per window (tokens), capped at its balance.
+    pub reward_tokens_per_window: f64,
+    /// Share of stake plus reward that stays staked into the next window.
+    pub auto_restake: f64,
+}
+
+impl Default for StakingParams {
+    fn default() -> Self {
+        StakingParams {
+            enabled: false,
+            window_steps: 30,
+            base_share: 0.2,
+            elasticity: 2.0,
+            hurdle_apy: 0.05,
+            reward_tokens_per_window: 0.0,
+            auto_restake: 0.8,
+        }
+    }
+}
+
+/// `[speculators]` (MODEL.md §7.10).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpeculatorParams {
+    /// Whether the speculators trade.
+    pub enabled: bool,
+    /// s.d. of the noise flow per step (USD).
+    pub noise_usd_sd: f64,
+    /// Momentum coefficient.
+    pub momentum: f64,
+    /// Scale of the momentum flow (USD).
+    pub momentum_scale_usd: f64,
+    /// Share of genesis taken from the passive holders into the speculators' wallet.
+    pub genesis_share: f64,
+}
+
+impl Default for SpeculatorParams {
+    fn default() -> Self {
+        SpeculatorParams {
+            enabled: false,
+            noise_usd_sd: 10_000.0,
+            momentum: 0.0,
+            momentum_scale_usd: 1e5,
+            genesis_share: 0.0,
+        }
+    }
+}
+
+/// How the token price is formed.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExchangeModel {
+    /// Constant-product pool, one uniform price per batch.
+    Cpmm,
+    /// ln p_t = ln p_{t−1} + λ(B − S·p_{t−1})/depth; the pool is the counterparty.
+    LogImpact,
+    /// Geometric Brownian motion (or constant) price; the pool is the counterparty.
+    Exogenous,
 }
 
 /// `[exchange]`.
@@ -779,11 +1043,29 @@ pub struct ExchangeParams {
     pub fee_rate: f64,
     /// Initial pool USD (issued from the outside world).
     pub pool_usd: f64,
+    /// Price formation model.
+    pub model: ExchangeModel,
+    /// Depth of the `log_impact` model (USD).
+    pub depth_usd: f64,
+    /// λ of the `log_impact` model.
+    pub impact_lambda: f64,
+    /// Drift of the `exogenous` price (per year).
+    pub drift_per_year: f64,
+    /// Volatility of the `exogenous` price (per year).
+    pub vol_per_year: f64,
 }
 
 impl Default for ExchangeParams {
     fn default() -> Self {
-        ExchangeParams { fee_rate: 0.003, pool_usd: 2e6 }
+        ExchangeParams {
+            fee_rate: 0.003,
+            pool_usd: 2e6,
+            model: ExchangeModel::Cpmm,
+            depth_usd: 1e6,
+            impact_lambda: 1.0,
+            drift_per_year: 0.0,
+            vol_per_year: 0.8,
+        }
     }
 }
 

@@ -9,10 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::{ScenarioError, nearest};
 use super::model::{
-    DeveloperParams,
-    AdoptionParams, B2bParams, Category, Dist, ExchangeParams, Incumbent, NetworkParams,
-    OutputParams, PlatformParams, PricingParams, ProviderGroup, ProviderParams, RunParams,
-    Scenario, Segment, TokenParams,
+    AdoptionParams, B2bParams, Category, DeveloperParams, Dist, ExchangeParams, Incumbent,
+    NetworkParams, OutputParams, PlatformParams, PricingParams, ProviderGroup, ProviderParams,
+    RunParams, Scenario, Segment, TokenParams,
 };
 
 /// Most incumbents a scenario may declare (`[incumbent]` and `[[incumbents]]` together).
@@ -134,7 +133,151 @@ impl Checker<'_> {
         self.developers(&s.developers)?;
         self.token(&s.token)?;
         self.exchange(&s.exchange)?;
+        self.extensions(s)?;
         self.output(&s.output)
+    }
+
+    /// Keys added with the full market mechanics (token supply, exchange models, speculators,
+    /// network options, gateway, B2B and provider extensions).
+    fn extensions(&self, s: &Scenario) -> Res {
+        let e = &s.token.emission;
+        self.n(
+            "token.emission.period_steps",
+            e.period_steps.into(),
+            R::In(1.0, 3650.0),
+        )?;
+        self.f(
+            "token.emission.first_tranche_tokens",
+            e.first_tranche_tokens,
+            R::In(0.0, 1e11),
+        )?;
+        self.f("token.emission.decay", e.decay, UNIT)?;
+        self.f(
+            "token.emission.tokens_per_period",
+            e.tokens_per_period,
+            R::In(0.0, 1e11),
+        )?;
+        for (i, &x) in e.table.iter().enumerate() {
+            self.f(&format!("token.emission.table[{i}]"), x, R::In(0.0, 1e11))?;
+        }
+        let a = &e.allocation;
+        self.f("token.emission.allocation.treasury", a.treasury, UNIT)?;
+        self.f("token.emission.allocation.grants", a.grants, UNIT)?;
+        self.f(
+            "token.emission.allocation.staking_rewards",
+            a.staking_rewards,
+            UNIT,
+        )?;
+        let total = a.treasury + a.grants + a.staking_rewards;
+        if (total - 1.0).abs() > 1e-9 {
+            return Err(self.err(
+                "token.emission.allocation",
+                format!("the shares must sum to 1, got {total}"),
+            ));
+        }
+        let st = &s.token.staking;
+        self.n(
+            "token.staking.window_steps",
+            st.window_steps.into(),
+            R::In(1.0, 3650.0),
+        )?;
+        self.f("token.staking.base_share", st.base_share, UNIT)?;
+        self.f("token.staking.elasticity", st.elasticity, R::In(0.0, 100.0))?;
+        self.f("token.staking.hurdle_apy", st.hurdle_apy, R::In(0.0, 10.0))?;
+        self.f(
+            "token.staking.reward_tokens_per_window",
+            st.reward_tokens_per_window,
+            R::In(0.0, 1e11),
+        )?;
+        self.f("token.staking.auto_restake", st.auto_restake, UNIT)?;
+        let sp = &s.speculators;
+        self.f("speculators.noise_usd_sd", sp.noise_usd_sd, R::In(0.0, 1e7))?;
+        self.f("speculators.momentum", sp.momentum, R::In(-5.0, 5.0))?;
+        self.f(
+            "speculators.momentum_scale_usd",
+            sp.momentum_scale_usd,
+            R::In(0.0, 1e9),
+        )?;
+        self.f(
+            "speculators.genesis_share",
+            sp.genesis_share,
+            R::In(0.0, 0.5),
+        )?;
+        if s.token.treasury_share + s.token.pool_share + sp.genesis_share > 1.0 + 1e-12 {
+            return Err(self.err(
+                "speculators.genesis_share",
+                "token.treasury_share + token.pool_share + speculators.genesis_share must be <= 1",
+            ));
+        }
+        let ex = &s.exchange;
+        self.f("exchange.depth_usd", ex.depth_usd, R::OpenLo(0.0, 1e12))?;
+        self.f("exchange.impact_lambda", ex.impact_lambda, R::In(0.0, 10.0))?;
+        self.f(
+            "exchange.drift_per_year",
+            ex.drift_per_year,
+            R::In(-1.0, 1.0),
+        )?;
+        self.f("exchange.vol_per_year", ex.vol_per_year, R::In(0.0, 3.0))?;
+        let ne = &s.network_effects;
+        self.f(
+            "network_effects.initial_active_share",
+            ne.initial_active_share,
+            UNIT,
+        )?;
+        let pr = &s.providers;
+        self.f("providers.data_pooling_share", pr.data_pooling_share, UNIT)?;
+        self.f(
+            "providers.quality_drift_per_year",
+            pr.quality_drift_per_year,
+            R::In(0.0, 1.0),
+        )?;
+        self.f(
+            "providers.scale_ref_requests",
+            pr.scale_ref_requests,
+            R::OpenLo(0.0, 1e15),
+        )?;
+        self.f(
+            "providers.scale_learning_exponent",
+            pr.scale_learning_exponent,
+            UNIT,
+        )?;
+        for (i, inc) in s.incumbents.iter().chain(&s.incumbent).enumerate() {
+            let key = if s.incumbents.is_empty() {
+                "incumbent".to_string()
+            } else {
+                format!("incumbents[{i}]")
+            };
+            self.f(
+                &format!("{key}.scale_learning_exponent"),
+                inc.scale_learning_exponent,
+                UNIT,
+            )?;
+        }
+        for (i, g) in s.segments.iter().enumerate() {
+            self.f(
+                &format!("segments[{i}].gateway_onboarding_cost_usd"),
+                g.gateway_onboarding_cost_usd,
+                R::In(0.0, 1e5),
+            )?;
+            self.f(
+                &format!("segments[{i}].gateway_fee_rate"),
+                g.gateway_fee_rate,
+                R::In(0.0, 0.1),
+            )?;
+        }
+        self.n(
+            "platform.claim_every_steps",
+            s.platform.claim_every_steps.into(),
+            R::In(1.0, 365.0),
+        )?;
+        let b = &s.b2b;
+        self.f(
+            "b2b.b2b_switching_cost_usd",
+            b.b2b_switching_cost_usd,
+            R::In(0.0, 0.05),
+        )?;
+        self.f("b2b.reservation_fee_share", b.reservation_fee_share, UNIT)?;
+        self.f("b2b.own_quality_weight", b.own_quality_weight, UNIT)
     }
 
     fn run(&self, r: &RunParams) -> Res {
@@ -418,7 +561,7 @@ impl Checker<'_> {
         self.n(
             &p("explore_slots"),
             pl.explore_slots.into(),
-            R::In(0.0, 1000.0),
+            R::In(0.0, 32.0),
         )?;
         self.f(&p("reputation_default"), pl.reputation_default, UNIT)?;
         self.f(
@@ -485,6 +628,10 @@ impl Checker<'_> {
         }
         self.f(&p("q0"), inc.q0, UNIT)?;
         self.f(&p("initial_data"), inc.initial_data, NONNEG)?;
+        // Incumbents have unlimited capacity: `surge` is rejected like on on-demand offerings.
+        if let Err((key, msg)) = inc.pricing.check(true) {
+            return Err(self.err(&p(&format!("pricing.{key}")), msg));
+        }
         self.f(
             &p("price_usd_per_1m_tokens"),
             inc.price_usd_per_1m_tokens,
@@ -571,6 +718,11 @@ impl Checker<'_> {
             ));
         }
         self.f(&p("price"), g.price, NONNEG)?;
+        // The pricing rule's parameters, and `surge` only on reserved capacity.
+        let on_demand = g.capacity_mode == super::model::CapacityMode::OnDemand;
+        if let Err((key, msg)) = g.pricing.check(on_demand) {
+            return Err(self.err(&p(&format!("pricing.{key}")), msg));
+        }
         if let Some(c) = g.marginal_cost_usd {
             self.f(&p("marginal_cost_usd"), c, NONNEG)?;
         }
@@ -599,12 +751,36 @@ impl Checker<'_> {
 
     fn developers(&self, d: &DeveloperParams) -> Res {
         let p = |k: &str| format!("developers.{k}");
-        self.f(&p("entry_rate_per_step"), d.entry_rate_per_step, R::In(0.0, 1e4))?;
-        self.n(&p("entry_review_steps"), d.entry_review_steps.into(), R::In(1.0, 365.0))?;
+        self.n(
+            &p("developer_pool"),
+            d.developer_pool.into(),
+            R::In(0.0, 1e7),
+        )?;
+        self.n(
+            &p("initial_aware_devs"),
+            d.initial_aware_devs.into(),
+            R::In(0.0, 1e7),
+        )?;
+        self.f(&p("dev_bass_p"), d.dev_bass_p, R::In(0.0, 1.0))?;
+        self.f(&p("dev_bass_q"), d.dev_bass_q, R::In(0.0, 2.0))?;
+        self.f(&p("composite_entry_share"), d.composite_entry_share, UNIT)?;
+        self.n(
+            &p("entry_review_steps"),
+            d.entry_review_steps.into(),
+            R::In(1.0, 365.0),
+        )?;
         self.f(&p("outside_wage_usd"), d.outside_wage_usd, R::In(0.0, 1e5))?;
-        self.f(&p("entry_horizon_steps"), d.entry_horizon_steps, R::In(1.0, 3650.0))?;
+        self.f(
+            &p("entry_horizon_steps"),
+            d.entry_horizon_steps,
+            R::In(1.0, 3650.0),
+        )?;
         self.f(&p("entry_cost_usd"), d.entry_cost_usd, R::In(0.0, 1e7))?;
-        self.f(&p("entry_logit_scale_usd"), d.entry_logit_scale_usd, R::In(0.01, 1e7))?;
+        self.f(
+            &p("entry_logit_scale_usd"),
+            d.entry_logit_scale_usd,
+            R::In(0.01, 1e7),
+        )?;
         self.f(&p("entry_share_prior"), d.entry_share_prior, UNIT)?;
         self.f(&p("category_demand_alpha"), d.category_demand_alpha, ALPHA)?;
         self.f(&p("entrant_cash_usd"), d.entrant_cash_usd, R::In(0.0, 1e9))?;
@@ -615,6 +791,22 @@ impl Checker<'_> {
         if let Some(cap) = pr.price_cap_usd {
             self.f("pricing.price_cap_usd", cap, R::Gt(0.0))?;
         }
+        if let Some(floor) = pr.price_floor_usd {
+            self.f("pricing.price_floor_usd", floor, R::In(0.0, 1e3))?;
+            if let Some(cap) = pr.price_cap_usd
+                && floor > cap
+            {
+                return Err(self.err(
+                    "pricing.price_floor_usd",
+                    format!("must be <= price_cap_usd, got {floor} > {cap}"),
+                ));
+            }
+        }
+        self.f(
+            "pricing.epsilon_margin_usd",
+            pr.epsilon_margin_usd,
+            R::In(0.0, 0.01),
+        )?;
         self.n(
             "pricing.reprice_every",
             pr.reprice_every.into(),
@@ -629,7 +821,7 @@ impl Checker<'_> {
             R::OpenLo(0.0, 1e11),
         )?;
         self.f("token.treasury_share", t.treasury_share, UNIT)?;
-        self.f("token.pool_share", t.pool_share, UNIT)?;
+        self.f("token.pool_share", t.pool_share, R::OpenLo(0.0, 1.0))?;
         if t.treasury_share + t.pool_share > 1.0 {
             return Err(self.err(
                 "token.pool_share",

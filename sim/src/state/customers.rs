@@ -20,8 +20,9 @@ pub struct Customers {
     pub segment: Vec<u16>,
     /// Adoption status.
     pub status: Vec<Status>,
-    /// Individual value multiplier (m_s times the segment's `value_dist` draw).
-    pub value_mult: Vec<f32>,
+    /// Individual value multiplier (m_s times the segment's `value_dist` draw); f64 so that
+    /// deterministic value quantiles (V4) compare exactly with prices.
+    pub value_mult: Vec<f64>,
     /// θ_i, the weight on network terms.
     pub theta: Vec<f32>,
     /// Last offering used per category, flattened `[customer * n_categories + category]`.
@@ -53,6 +54,6 @@ impl Customers {
 
     /// Approximate heap bytes per customer (for the memory estimate).
     pub fn bytes_per_customer(&self) -> usize {
-        2 + 1 + 4 + 4 + 4 * self.n_categories + 4 + 4 + 4 + 4 + 8 + 16
+        2 + 1 + 8 + 4 + 4 * self.n_categories + 4 + 4 + 4 + 4 + 8 + 16
     }
 }

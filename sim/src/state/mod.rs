@@ -3,9 +3,11 @@
 //! (they live in the [`crate::ledger::Ledger`]).
 
 mod customers;
+mod developers;
 mod offerings;
 
 pub use customers::{Customers, Status};
+pub use developers::{DevStatus, Developers};
 pub use offerings::{Ecosystem, Offerings};
 
 /// Marker for "no offering".
@@ -18,6 +20,8 @@ pub struct World {
     pub customers: Customers,
     /// Offerings (platform providers and incumbent offerings).
     pub offerings: Offerings,
+    /// Potential developers (supply side).
+    pub developers: Developers,
     /// Step about to run (0-based).
     pub step: u32,
     /// Token price of the last batch (USD per token).
@@ -36,6 +40,18 @@ pub struct World {
     pub onboarded_by_segment: Vec<u64>,
     /// Q̂_c: EWMA of platform requests demanded per category (negative = no observation yet).
     pub category_demand_platform: Vec<f64>,
-    /// EWMA of incumbent requests per category (negative = no observation yet).
-    pub category_demand_incumbent: Vec<f64>,
+    /// EWMA of the requests of onboarded customers' jobs per category (negative = none yet).
+    pub category_demand_onboarded: Vec<f64>,
+    /// Deboarded customers whose escrow unlocks at a step: (step, customer), in order.
+    pub escrow_release: std::collections::VecDeque<(u32, u32)>,
+    /// Last step's supplier per composite recipe slot (for the B2B switching bonus).
+    pub supplier_prev: Vec<u32>,
+    /// Customers who ever onboarded.
+    pub cum_adopters_platform: u64,
+    /// Customers who ever used each incumbent (approximated by any incumbent use).
+    pub cum_adopters_incumbent: Vec<u64>,
+    /// APY of the last completed staking window.
+    pub staking_apy: f64,
+    /// Batch prices of the last two steps (USD per token), for speculators' momentum.
+    pub price_history: [f64; 2],
 }

@@ -49,7 +49,7 @@ pub struct Offerings {
     pub demand_ewma: Vec<f64>,
     /// Profit EWMA (USD per step); NaN-free, starts at 0.
     pub profit_ewma: Vec<f64>,
-    /// Consecutive steps with a negative profit EWMA.
+    /// Consecutive steps with a profit EWMA below the outside wage.
     pub loss_steps: Vec<u32>,
     /// Cumulative requests served.
     pub cum_requests: Vec<u64>,
@@ -67,6 +67,10 @@ pub struct Offerings {
     pub revenue_ring: Vec<f64>,
     /// Tokens still to be sold after exit.
     pub pending_exit_sale: Vec<bool>,
+    /// The developer who founded the offering's firm (`NONE` for initial and incumbent offerings).
+    pub founder: Vec<u32>,
+    /// Memory of the offering's pricing rule (hill-climb, learned markup, anchor), written in P3.
+    pub policy_state: Vec<crate::policy::pricing::PolicyState>,
 }
 
 impl Offerings {

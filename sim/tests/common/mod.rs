@@ -4,9 +4,10 @@
 
 use mindmarket_sim::{Scenario, Simulation, StepMetrics, scenario};
 
-/// A small scenario exercising onboarding, logit choice, rationing, composites, fees, burns, token
-/// and USD quotes, exits and the exchange. `extra` is appended (later keys override nothing: use
-/// `--set`-style overrides through `overrides` instead).
+/// A small scenario with every mechanism of the engine on: onboarding and deboarding, a gateway
+/// segment, logit choice, rationing, composites with reservation fees, fees and burns, token and USD
+/// quotes, developers' entry and exits, emission, staking, speculators and the exchange. Vary it
+/// with `--set`-style overrides.
 pub const TINY: &str = r#"
 schema_version = 1
 [run]
@@ -47,6 +48,16 @@ token_onboarding_cost_usd = 20
 initial_aware_share = 0.5
 switching_cost_usd = 0.001
 budget_usd_per_step = 3.0
+[[segments]]
+name = "app"
+size = 300
+value_multiplier = 0.5
+jobs_per_step = 0.5
+requests_per_job_median = 10
+initial_aware_share = 0.5
+uses_gateway = true
+gateway_onboarding_cost_usd = 1
+gateway_fee_rate = 0.01
 
 [adoption]
 deboard_after_steps = 10
@@ -64,6 +75,37 @@ name = "big"
 [providers]
 fixed_cost_usd_per_step = 0.2
 exit_patience_steps = 15
+data_pooling_share = 0.1
+
+[developers]
+developer_pool = 400
+initial_aware_devs = 100
+outside_wage_usd = 0.5
+entry_cost_usd = 10
+entry_review_steps = 5
+composite_entry_share = 0.2
+
+[b2b]
+reservation_fee_share = 0.2
+
+[token.emission]
+schedule = "geometric"
+period_steps = 10
+first_tranche_tokens = 1e6
+decay = 0.05
+allocation = { treasury = 0.5, grants = 0.3, staking_rewards = 0.2 }
+
+[token.staking]
+enabled = true
+window_steps = 8
+reward_tokens_per_window = 1000
+
+[speculators]
+enabled = true
+noise_usd_sd = 300
+momentum = 1.0
+momentum_scale_usd = 1000
+genesis_share = 0.02
 
 [[providers.initial]]
 count = 6

@@ -1,0 +1,48 @@
+//! `mindmarket report`: one self-contained `report.html` (inline SVG, no network) for a run or
+//! sweep folder.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use mindmarket_analysis::{Folder, charts, report};
+
+/// `mindmarket report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// A run folder (from `mindmarket run`) or a sweep folder (from `mindmarket sweep`).
+    pub dir: PathBuf,
+    /// Output file (default: DIR/report.html).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only these charts and metrics, comma-separated (as for `mindmarket plot`).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
+    pub metrics: Vec<String>,
+}
+
+/// Runs the command.
+pub fn run(a: ReportArgs) -> Result<()> {
+    let folder = Folder::open(&a.dir)?;
+    let metrics: Vec<String> = a.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+    let html = match &folder {
+        Folder::Run(run) => {
+            let mut list = charts::run_charts(run, &metrics)?;
+            if list.len() >= 2 {
+                let overview = charts::run_overview(run, &list);
+                list.insert(0, overview);
+            }
+            report::run_report(run, &list)?
+        }
+        Folder::Sweep(sweep) => {
+            let s = charts::sweep_charts(sweep, &metrics)?;
+            let (chosen, _) = charts::sweep_metrics(sweep, &metrics)?;
+            report::sweep_report(sweep, &s, &chosen)?
+        }
+    };
+    let out = a.out.clone().unwrap_or_else(|| a.dir.join("report.html"));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {} (self-contained: open it in any browser)", out.display());
+    Ok(())
+}
