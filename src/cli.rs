@@ -36,4 +36,7 @@ pub enum Command {
     /// Compare two runs or two sweep arms with common random numbers: paired differences with
     /// 95 % bootstrap intervals.
     Compare(commands::compare::CompareArgs),
+    /// Run the analytic validation cases (scenarios/validation/, MODEL.md §8): a table of expected
+    /// vs observed values with tolerances; exit code 2 if any case fails.
+    Validate(commands::validate::ValidateArgs),
 }

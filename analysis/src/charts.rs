@@ -285,14 +285,17 @@ pub fn sweep_metrics(sweep: &SweepFolder, selection: &[String]) -> Result<(Vec<S
         return Ok((m, cols));
     }
     let (mut m, mut cols) = (Vec::new(), Vec::new());
+    let step_cols = sweep.step_columns().unwrap_or_default();
     for name in selection {
         if name == "all" {
             m.extend(metrics.iter().cloned());
         } else if metrics.contains(name) {
             m.push(name.clone());
         } else if let Some(h) = catalog::headline(name) {
-            cols.push(h.series[h.series.len() - 1].source.column().to_string());
-        } else if name.contains('_') && !sweep.runs.has(name) && sweep.has_steps() {
+            // A headline chart's platform series (its first series otherwise).
+            let s = h.series.iter().find(|s| s.role == catalog::Role::Platform).unwrap_or(&h.series[0]);
+            cols.push(s.source.column().to_string());
+        } else if step_cols.contains(name) {
             cols.push(name.clone());
         } else {
             return Err(Error::Unknown {
@@ -372,12 +375,14 @@ pub fn sweep_charts(sweep: &SweepFolder, selection: &[String]) -> Result<SweepCh
 pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
     let info = catalog::describe(column);
     let points = sweep.point_ids();
-    let overlay = points.len() <= 5;
-    let shown: Vec<u64> = points.iter().copied().take(if overlay { 5 } else { 12 }).collect();
+    // Two bands overlaid still read; more turn to mud: small multiples then.
+    let overlay = points.len() <= 2;
+    let shown: Vec<u64> = points.iter().copied().take(if overlay { 2 } else { 12 }).collect();
     let mut layers_by_point = Vec::new();
     let mut n_runs = 0;
     for (k, &pt) in shown.iter().enumerate() {
-        let (steps, series, _) = sweep.point_series(pt, column)?;
+        let ps = sweep.point_series(pt, column)?;
+        let (steps, series) = (ps.steps, ps.runs);
         n_runs = n_runs.max(series.len());
         let b = stats::band(&series);
         let color = if overlay { theme::series_color(k) } else { BLUE };
@@ -422,7 +427,14 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
         ..XyPlot::default()
     };
     let title = format!("{} across replications — {}", info.label, sweep_tag(sweep));
-    let note = format!("Line: median; band: 10–90% of {n_runs} replications per point · {}", sweep_note(sweep));
+    let note = if overlay {
+        format!("Line: median; band: 10–90% of {n_runs} replications per point · {}", sweep_note(sweep))
+    } else {
+        format!(
+            "Line: median; band: 10–90% of {n_runs} replications; grey: the other points' medians · {}",
+            sweep_note(sweep)
+        )
+    };
     if overlay {
         Ok(Chart {
             id: format!("fan_{}", slug(column)),
@@ -439,12 +451,29 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
             (2, false) => sweep.param_levels(&params[1]).len().clamp(2, 4),
             _ => 4,
         };
+        // Each panel shows the other points' medians in light grey, for comparison.
+        let medians: Vec<(u64, Vec<(f64, f64)>)> = layers_by_point
+            .iter()
+            .filter_map(|(pt, l)| match l.get(1) {
+                Some(Layer::Line { points, .. }) => Some((*pt, points.clone())),
+                _ => None,
+            })
+            .collect();
         let panels: Vec<Chart> = layers_by_point
             .into_iter()
             .map(|(pt, mut layers)| {
                 if let Some(Layer::Line { label, .. }) = layers.get_mut(1) {
                     *label = None;
                 }
+                let context = medians.iter().filter(|(q, _)| *q != pt).map(|(_, pts)| Layer::Line {
+                    label: None,
+                    color: theme::lighten(theme::INK, 0.78),
+                    points: pts.clone(),
+                    width: 1,
+                    markers: false,
+                    step: false,
+                });
+                let layers: Vec<Layer> = context.chain(layers).collect();
                 Chart {
                     id: format!("p{pt}"),
                     title: sweep.point_label(pt),
@@ -459,11 +488,15 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
         Ok(Chart {
             id: format!("fan_{}", slug(column)),
             title,
-            subtitle: format!(
-                "Column `{column}`, one panel per design point (first {} of {}).",
-                panels.len(),
-                points.len()
-            ),
+            subtitle: if panels.len() == points.len() {
+                format!("Column `{column}`, one panel per design point; panels share the y axis.")
+            } else {
+                format!(
+                    "Column `{column}`, one panel per design point (the first {} of {}); panels share the y axis.",
+                    panels.len(),
+                    points.len()
+                )
+            },
             note: Some(note),
             body: Body::Multi { panels, cols },
             size: ((cols as u32 * 440).max(1200), rows as u32 * 300 + 120),
@@ -486,7 +519,9 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
         None
     };
     let lines_possible = others.is_empty() || grid_other.is_some();
-    let mut groups: Vec<(String, Vec<(f64, Vec<f64>)>)> = Vec::new();
+    // (label of the line, [(x, values at x)]).
+    type Group = (String, Vec<(f64, Vec<f64>)>);
+    let mut groups: Vec<Group> = Vec::new();
     for (i, v) in vals {
         let Some(x) = sweep.param_num(param, i) else { continue };
         let key = match &grid_other {
@@ -575,6 +610,10 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
     }
     let reps = sweep.manifest.replications.max(1);
     let levels: Vec<f64> = sweep.param_levels(param).iter().filter_map(|l| l.1).collect();
+    // Levels spanning two or more orders of magnitude read on a log axis.
+    let x_log = levels.len() >= 2
+        && levels.iter().all(|&v| v > 0.0)
+        && levels.iter().fold(0.0f64, |a, &b| a.max(b)) / levels.iter().fold(f64::INFINITY, |a, &b| a.min(b)) >= 100.0;
     let missing = if n_missing > 0 {
         format!(" Runs without a value (never reached) are left out: {n_missing} of {}.", sweep.ok_rows().count())
     } else {
@@ -586,11 +625,12 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
         subtitle: format!("Mean across {reps} replications at each value of `{param}`, with 95% bootstrap intervals.{missing}"),
         note: Some(sweep_note(sweep)),
         body: Body::Xy(XyPlot {
-            x_label: param.to_string(),
+            x_label: if x_log { format!("{param} (log scale)") } else { param.to_string() },
             y_unit: info.unit.clone(),
             y_format: Some(info.format),
             zero_based: info.format == NumFormat::Percent,
             x_ticks: (levels.len() <= 10).then_some(levels),
+            x_log,
             layers,
             hlines: if info.format == NumFormat::Percent && metric.contains("share") {
                 vec![RefLine { at: 0.5, label: "tipping line (50%)".into() }]

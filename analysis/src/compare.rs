@@ -305,6 +305,7 @@ pub fn distinct(x: f64, y: f64, f: NumFormat) -> (String, String) {
     let show = |v: f64, sig: usize| match f {
         NumFormat::Number => fmt::compact(v, sig),
         NumFormat::Percent => format!("{}%", fmt::compact(v * 100.0, sig)),
+        NumFormat::Points => format!("{} pp", fmt::compact(v * 100.0, sig)),
     };
     for sig in 3..=6 {
         let (a, b) = (show(x, sig), show(y, sig));
@@ -384,6 +385,7 @@ pub fn difference_chart(c: &Comparison, column: &str) -> Result<Option<Chart>> {
         d.truncate(n);
     }
     let info = catalog::describe(column);
+    let df = info.format.of_difference();
     let mut layers = Vec::new();
     let npairs = diffs.len();
     let mean: Vec<f64> = (0..n).map(|t| stats::mean(&diffs.iter().map(|d| d[t]).collect::<Vec<_>>()).unwrap_or(f64::NAN)).collect();
@@ -407,21 +409,32 @@ pub fn difference_chart(c: &Comparison, column: &str) -> Result<Option<Chart>> {
         format!(
             "{} (last: {})",
             if npairs >= 2 { format!("mean of {npairs} paired differences") } else { "difference".into() },
-            fmt::signed(last, info.format)
+            fmt::signed(last, df)
         ),
         BLUE,
         steps.iter().copied().zip(mean.iter().copied()).collect(),
     ));
     let seeds = if c.common_seeds { "same seeds" } else { "DIFFERENT seeds" };
+    let seed_list = {
+        let mut s: Vec<u64> = c.pairs.iter().map(|&(i, _)| c.a.reps[i].seed).collect();
+        s.sort_unstable();
+        s.dedup();
+        if s.len() == 1 { format!("seed {}", s[0]) } else { format!("{} seeds", s.len()) }
+    };
+    let scen = if c.a.scenario == c.b.scenario { c.a.scenario.clone() } else { format!("{} vs {}", c.a.scenario, c.b.scenario) };
     Ok(Some(Chart {
         id: format!("diff_{}", crate::charts::slug(column)),
-        title: format!("{}: B − A", info.label),
+        title: format!("{}: B − A — {scen} ({seed_list}, {npairs} pair{})", info.label, if npairs == 1 { "" } else { "s" }),
         subtitle: format!("A = {}; B = {} ({seeds}, paired step by step).", c.a.label, c.b.label),
-        note: Some(format!("Above zero: B higher. Scenarios {} vs {}.", c.a.scenario, c.b.scenario)),
+        note: Some("Above zero: B higher than A at that step.".into()),
         body: Body::Xy(XyPlot {
             x_label: "step".into(),
-            y_unit: format!("difference in {}", if info.unit.is_empty() { "value" } else { &info.unit }),
-            y_format: Some(info.format),
+            y_unit: if df == NumFormat::Points {
+                "difference, percentage points".into()
+            } else {
+                format!("difference, {}", if info.unit.is_empty() { "value" } else { &info.unit })
+            },
+            y_format: Some(df),
             zero_based: true,
             layers,
             hlines: vec![RefLine { at: 0.0, label: "no difference".into() }],

@@ -9,6 +9,18 @@ pub enum NumFormat {
     Number,
     /// Fractions shown as percentages (0.25 → 25%).
     Percent,
+    /// Differences of fractions shown as percentage points (0.013 → 1.3 pp).
+    Points,
+}
+
+impl NumFormat {
+    /// The format of a difference of values in this format.
+    pub fn of_difference(self) -> NumFormat {
+        match self {
+            NumFormat::Percent | NumFormat::Points => NumFormat::Points,
+            NumFormat::Number => NumFormat::Number,
+        }
+    }
 }
 
 /// Tick positions at multiples of a nice step (1, 2 or 5 × 10ᵏ), about `target` of them, covering
@@ -109,6 +121,9 @@ impl TickFormat {
             NumFormat::Percent => {
                 TickFormat { format, div: 0.01, suffix: "%", decimals: decimals_for(step * 100.0) }
             }
+            NumFormat::Points => {
+                TickFormat { format, div: 0.01, suffix: " pp", decimals: decimals_for(step * 100.0) }
+            }
             NumFormat::Number => {
                 let (mut div, mut suffix) = si(max_abs);
                 // Below 10 000 with sub-thousand steps, plain numbers read better (500, 2500)
@@ -124,7 +139,11 @@ impl TickFormat {
     /// The label of `v`.
     pub fn format(&self, v: f64) -> String {
         if v == 0.0 {
-            return if self.format == NumFormat::Percent { "0%".into() } else { "0".into() };
+            return match self.format {
+                NumFormat::Percent => "0%".into(),
+                NumFormat::Points => "0 pp".into(),
+                NumFormat::Number => "0".into(),
+            };
         }
         let s = format!("{:.*}{}", self.decimals, v / self.div, self.suffix);
         minus(s)
@@ -171,6 +190,8 @@ pub fn value(v: f64, format: NumFormat) -> String {
         NumFormat::Number => compact(v, 3),
         NumFormat::Percent if v.is_nan() => "–".into(),
         NumFormat::Percent => format!("{}%", compact(v * 100.0, 3)),
+        NumFormat::Points if v.is_nan() => "–".into(),
+        NumFormat::Points => format!("{} pp", compact(v * 100.0, 3)),
     }
 }
 
@@ -181,7 +202,7 @@ pub fn signed(v: f64, format: NumFormat) -> String {
     }
     let body = match format {
         NumFormat::Number => compact(v.abs(), 3),
-        NumFormat::Percent => format!("{} pp", compact(v.abs() * 100.0, 3)),
+        NumFormat::Percent | NumFormat::Points => format!("{} pp", compact(v.abs() * 100.0, 3)),
     };
     if v > 0.0 {
         format!("+{body}")

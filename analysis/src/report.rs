@@ -44,7 +44,8 @@ table{border-collapse:collapse;font-size:14px;margin:8px 0}
 th,td{padding:5px 10px;border-bottom:1px solid #eee;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}th{background:#f4f4f4;font-weight:600}
 td.k{text-align:left;font-family:'DejaVu Sans Mono',monospace;font-size:13px}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 32px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 32px;align-items:start}
+nav{font-size:14px;margin:6px 0 0}nav a{color:#0072B2;margin-right:14px;text-decoration:none}
 figure{margin:18px 0 28px}figure svg{max-width:100%;height:auto;display:block;border:1px solid #eee}
 figcaption{color:#555;font-size:13px;margin-top:4px}
 .ok{color:#009E73}.bad{color:#D55E00;font-weight:600}
@@ -65,6 +66,18 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+fn nav(sweep: bool) -> String {
+    let mut links = vec![("summary", "Scenario"), ("headline", "Results")];
+    if sweep {
+        links.push(("points", "Design points"));
+        links.push(("sensitivity", "Sensitivity"));
+    }
+    links.push(("charts", "Charts"));
+    links.push(("notes", "Notes"));
+    let items: Vec<String> = links.iter().map(|(id, t)| format!("<a href=\"#{id}\">{t}</a>")).collect();
+    format!("<nav>{}</nav>\n", items.join(""))
+}
+
 fn charts_section(charts: &[Chart]) -> Result<String> {
     let mut s = String::from("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if charts.is_empty() {
@@ -74,12 +87,7 @@ fn charts_section(charts: &[Chart]) -> Result<String> {
         let svg = plot::to_svg(c)?;
         // Drop the XML declaration if any: inline SVG starts at <svg.
         let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-        let _ = writeln!(
-            s,
-            "<figure id=\"chart-{}\">\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
-            esc(&c.id),
-            esc(&c.title)
-        );
+        let _ = writeln!(s, "<figure id=\"chart-{}\">\n{svg}\n</figure>", esc(&c.id));
     }
     s.push_str("</section>\n");
     Ok(s)
@@ -117,7 +125,8 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
         i.steps,
         i.customers
     );
-    b.push_str("<section id=\"summary\">\n<h2>Scenario</h2>\n<div class=\"grid\">\n<table>\n");
+    b.push_str(&nav(false));
+    b.push_str("<section id=\"summary\">\n<h2>Scenario</h2>\n<div class=\"grid\">\n<table>\n<tr><th>run</th><th></th></tr>\n");
     let conservation = match i.conservation_ok {
         Some(true) => "<span class=\"ok\">exact (error 0 every step)</span>".to_string(),
         Some(false) => "<span class=\"bad\">VIOLATED</span>".to_string(),
@@ -201,6 +210,7 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
         sweep.point_ids().len(),
         m.replications
     );
+    b.push_str(&nav(true));
     b.push_str("<section id=\"summary\">\n<h2>Experiment</h2>\n<table>\n");
     let mut rows: Vec<(String, String)> = vec![
         ("scenario".into(), esc(&m.scenario)),

@@ -385,6 +385,12 @@ impl SweepFolder {
         self.ok_rows().any(|(_, r)| self.steps_path(r.run_id).is_some())
     }
 
+    /// The columns of the kept step series (those of the first finished run's file).
+    pub fn step_columns(&self) -> Option<Vec<String>> {
+        let path = self.ok_rows().find_map(|(_, r)| self.steps_path(r.run_id))?;
+        Table::read(&path).ok().map(|t| t.names().to_vec())
+    }
+
     /// A step series of one run: (steps, values of `column`).
     pub fn step_series(&self, run_id: u64, column: &str) -> Result<(Vec<f64>, Vec<f64>)> {
         let path = self.steps_path(run_id).ok_or_else(|| Error::Missing {
@@ -396,8 +402,8 @@ impl SweepFolder {
     }
 
     /// Step series of `column` for every finished run of `point`, aligned on the steps of the
-    /// shortest series: (steps, one series per run, the runs' seeds).
-    pub fn point_series(&self, point: u64, column: &str) -> Result<(Vec<f64>, Vec<Vec<f64>>, Vec<u64>)> {
+    /// shortest series.
+    pub fn point_series(&self, point: u64, column: &str) -> Result<PointSeries> {
         let mut steps: Option<Vec<f64>> = None;
         let mut series = Vec::new();
         let mut seeds = Vec::new();
@@ -413,7 +419,7 @@ impl SweepFolder {
         for s in &mut series {
             s.truncate(steps.len());
         }
-        Ok((steps, series, seeds))
+        Ok(PointSeries { steps, runs: series, seeds })
     }
 
     /// Per point: mean, sd and the 95 % bootstrap interval of `metric` across its replications.
@@ -429,6 +435,17 @@ impl SweepFolder {
             })
             .collect())
     }
+}
+
+/// The step series of one column for the runs of one design point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointSeries {
+    /// The steps (x).
+    pub steps: Vec<f64>,
+    /// One series per finished run, each as long as `steps`.
+    pub runs: Vec<Vec<f64>>,
+    /// The runs' seeds.
+    pub seeds: Vec<u64>,
 }
 
 /// A metric at one design point.

@@ -54,7 +54,7 @@ impl Table {
 
     /// Parses CSV from a reader (`path` is used in messages only).
     pub fn parse_csv(path: &Path, reader: impl std::io::Read) -> Result<Table> {
-        let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+        let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
         let headers = r.headers().map_err(|e| csv_error(path, e))?.clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
             return Err(Error::format(path, "empty file (no header row)"));

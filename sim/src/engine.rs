@@ -22,6 +22,8 @@ pub struct Simulation {
     pool: rayon::ThreadPool,
     last_price: Price,
     last_flows: crate::ledger::FlowTotals,
+    /// The parameters with the platform fees a `fee_holiday` waives: (buyer, seller, both).
+    holiday: Option<Box<[Params; 3]>>,
 }
 
 impl Simulation {
@@ -35,6 +37,27 @@ impl Simulation {
             .build()
             .map_err(|e| SimError::ThreadPool(e.to_string()))?;
         let (mut world, ledger) = pool.install(|| phases::init::init(&params));
+        phases::gtm::init(&params, &mut world);
+        let holiday = scenario
+            .gtm
+            .policies
+            .iter()
+            .any(|x| matches!(x, crate::policy::gtm::GtmPolicy::FeeHoliday(_)))
+            .then(|| {
+                let waive = |buyer: bool, seller: bool| {
+                    let mut q = params.clone();
+                    if buyer {
+                        q.buyer_fee_ppm = 0;
+                        q.s.platform.buyer_fee_rate = 0.0;
+                    }
+                    if seller {
+                        q.seller_fee_ppm = 0;
+                        q.s.platform.seller_fee_rate = 0.0;
+                    }
+                    q
+                };
+                Box::new([waive(true, false), waive(false, true), waive(true, true)])
+            });
         // The aggregates the first snapshot reads.
         let cu = &world.customers;
         for (si, sp) in params.segments.iter().enumerate() {
@@ -56,7 +79,13 @@ impl Simulation {
             pool,
             last_price,
             last_flows: Default::default(),
+            holiday,
         })
+    }
+
+    /// The go-to-market events recorded so far (MODEL.md §7.13).
+    pub fn gtm_events(&self) -> &[crate::state::gtm::GtmEvent] {
+        &self.world.gtm.events
     }
 
     /// Number of worker threads of this run's pool.
@@ -159,8 +188,25 @@ impl Simulation {
             pool,
             last_price,
             last_flows,
+            holiday,
         } = self;
-        let p: &Params = params;
+        // A `fee_holiday` in its window runs the step with the waived fees (§7.13).
+        let (mut waive_b, mut waive_s) = (false, false);
+        for (i, pol) in params.s.gtm.policies.iter().enumerate() {
+            if let crate::policy::gtm::GtmPolicy::FeeHoliday(h) = pol {
+                let rt = &world.gtm.rt[i];
+                if rt.on && rt.stopped.is_none() && h.common().in_window(world.step) {
+                    waive_b |= h.buyer;
+                    waive_s |= h.seller;
+                }
+            }
+        }
+        let p: &Params = match (holiday.as_deref(), waive_b, waive_s) {
+            (Some(h), true, false) => &h[0],
+            (Some(h), false, true) => &h[1],
+            (Some(h), true, true) => &h[2],
+            _ => params,
+        };
         pool.install(|| {
             let ctx = StepCtx {
                 seed: p.s.run.seed,
@@ -176,7 +222,9 @@ impl Simulation {
             buf.treasury_outlay_tokens = 0;
             buf.speculator_flow = (0, 0);
             phases::token::open(&ctx, world, ledger, buf)?; // P0
+            phases::gtm::open(&ctx, world, ledger, buf)?;
             let mut snap = phases::snapshot::build(p, world); // P1
+            snap.gtm_subsidy = buf.gtm.subsidy.map_or(0.0, |x| x.1);
             phases::adoption::adopt(&ctx, world, &snap, buf); // P2
             phases::pricing::price(&ctx, world, &mut snap); // P3
             phases::b2b::procure(&ctx, world, &mut snap, buf); // P4
@@ -190,6 +238,7 @@ impl Simulation {
             phases::settlement::settle(&ctx, world, &snap, ledger, buf, pt)?; // P8
             phases::update::update(&ctx, world, ledger, buf, &snap); // P9
             phases::entry::enter(&ctx, world, ledger, buf, &snap.price_usd);
+            phases::gtm::close(&ctx, world, ledger, buf)?;
             phases::token::close(&ctx, world, ledger, buf)?;
             let m = metrics::record(
                 &ctx,

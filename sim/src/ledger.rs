@@ -38,6 +38,10 @@ pub enum Account {
     Speculators,
     /// Awarded but not yet vested grants (tokens only).
     Vesting,
+    /// The studio (go-to-market `studio`): its token wallet and its fiat cash (MODEL.md §7.13).
+    Studio,
+    /// Tokens of open RFAI bounties, held for the treasury until awarded or refunded (§7.13).
+    Bounties,
 }
 
 /// A printable account reference for errors.
@@ -58,6 +62,8 @@ impl fmt::Display for Account {
             Account::PassiveStake => write!(f, "passive holders' stake"),
             Account::Speculators => write!(f, "speculators"),
             Account::Vesting => write!(f, "vesting"),
+            Account::Studio => write!(f, "studio"),
+            Account::Bounties => write!(f, "open bounties"),
         }
     }
 }
@@ -94,10 +100,18 @@ pub enum Flow {
     BuyerFee,
     /// Seller fees on B2B purchases (part of their gross).
     B2bFee,
+    /// Go-to-market outlays of the treasury (grants, bounties, salaries, airdrops, liquidity,
+    /// marketing) and their refunds.
+    Gtm,
+    /// Treasury subsidies, free calls and bonuses paid to providers for customers' requests (part
+    /// of the gross of the fills they subsidize).
+    Subsidy,
+    /// The studio's revenue and its split (MODEL.md §7.13).
+    Studio,
 }
 
 /// Number of [`Flow`] kinds.
-pub const FLOW_KINDS: usize = 14;
+pub const FLOW_KINDS: usize = 17;
 
 /// Per-step totals by flow kind (tokens in base units, fiat in nano-USD).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -125,6 +139,9 @@ pub struct Ledger {
     passive_stake: i128,
     speculators: i128,
     vesting: i128,
+    studio_tokens: i128,
+    studio_usd: i128,
+    bounties: i128,
     external_usd: i128,
     genesis: i128,
     minted: i128,
@@ -164,6 +181,8 @@ impl Ledger {
             Account::PassiveStake => self.passive_stake,
             Account::Speculators => self.speculators,
             Account::Vesting => self.vesting,
+            Account::Studio => self.studio_tokens,
+            Account::Bounties => self.bounties,
         }
     }
 
@@ -174,6 +193,7 @@ impl Ledger {
             Account::Treasury => self.treasury_usd,
             Account::Pool => self.pool_usd,
             Account::Offering(j) => self.offering_usd[j as usize],
+            Account::Studio => self.studio_usd,
             _ => 0,
         }
     }
@@ -214,6 +234,8 @@ impl Ledger {
             Account::PassiveStake => &mut self.passive_stake,
             Account::Speculators => &mut self.speculators,
             Account::Vesting => &mut self.vesting,
+            Account::Studio => &mut self.studio_tokens,
+            Account::Bounties => &mut self.bounties,
         }
     }
 
@@ -223,6 +245,7 @@ impl Ledger {
             Account::Treasury => &mut self.treasury_usd,
             Account::Pool => &mut self.pool_usd,
             Account::Offering(j) => &mut self.offering_usd[j as usize],
+            Account::Studio => &mut self.studio_usd,
             other => unreachable!("{other} holds no fiat in the ledger"),
         }
     }
@@ -294,8 +317,9 @@ impl Ledger {
         Ok(())
     }
 
-    /// Moves fiat. The outside world and firms' cash may go negative (debt); the treasury and the
-    /// pool may not, and a transfer that would make them negative fails and changes nothing.
+    /// Moves fiat. The outside world and firms' cash may go negative (debt); the treasury, the pool
+    /// and the studio may not, and a transfer that would make them negative fails and changes
+    /// nothing.
     pub fn transfer_usd(
         &mut self,
         step: u32,
@@ -308,7 +332,7 @@ impl Ledger {
         if amount == 0 {
             return Ok(());
         }
-        if matches!(from, Account::Treasury | Account::Pool) {
+        if matches!(from, Account::Treasury | Account::Pool | Account::Studio) {
             let bal = self.usd(from);
             if bal < amount {
                 return Err(SimError::Insufficient {
@@ -343,7 +367,9 @@ impl Ledger {
             + self.staking_rewards
             + self.passive_stake
             + self.speculators
-            + self.vesting;
+            + self.vesting
+            + self.studio_tokens
+            + self.bounties;
         sum += self.offering_stake.iter().sum::<i128>();
         sum += self.customer_tokens.iter().sum::<i128>();
         sum += self.offering_tokens.iter().sum::<i128>();
@@ -355,6 +381,7 @@ impl Ledger {
         self.external_usd
             + self.treasury_usd
             + self.pool_usd
+            + self.studio_usd
             + self.offering_usd.iter().sum::<i128>()
     }
 
@@ -377,8 +404,11 @@ impl Ledger {
             (Account::PassiveStake, self.passive_stake),
             (Account::Speculators, self.speculators),
             (Account::Vesting, self.vesting),
+            (Account::Studio, self.studio_tokens),
+            (Account::Bounties, self.bounties),
             (Account::Treasury, self.treasury_usd),
             (Account::Pool, self.pool_usd),
+            (Account::Studio, self.studio_usd),
         ];
         for (account, balance) in fixed {
             if balance < 0 {

@@ -20,6 +20,7 @@ pub mod scenario;
 pub mod state;
 pub mod sweep;
 pub mod units;
+pub mod validation;
 
 pub use engine::Simulation;
 pub use error::SimError;

@@ -15,7 +15,10 @@ use crate::units::{Price, TOKEN_UNIT, USD_UNIT};
 pub const WINDOW: usize = 30;
 
 /// One row of `steps.csv`.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+///
+/// Equality compares the recorded values as written (`Debug`, the shortest round-trip form), so
+/// rows with the same NaN columns (`cac_usd`, `treasury_runway_steps`) are equal.
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StepMetrics {
     /// Step index (0-based).
     pub step: u32,
@@ -147,7 +150,8 @@ pub struct StepMetrics {
     pub incumbent_profit_usd: f64,
     /// Fees credited to the treasury, valued at the batch price (USD).
     pub platform_fee_usd: f64,
-    /// Fee income minus treasury outlays (staking rewards it paid), at the batch price (USD).
+    /// Fee income minus treasury outlays (staking rewards, go-to-market outlays), at the batch price
+    /// (USD).
     pub treasury_net_usd: f64,
     /// Customer surplus + provider profit + incumbent profit + treasury net (USD).
     pub welfare_usd: f64,
@@ -159,10 +163,59 @@ pub struct StepMetrics {
     pub utilization_avg: f64,
     /// Bad debt written off this step (USD).
     pub bad_debt_usd: f64,
+    /// Go-to-market treasury outlays this step (USD): token outlays at the mid price when paid,
+    /// subsidies at the batch price, USD obligations when paid, buybacks.
+    pub gtm_spend_usd: f64,
+    /// Cumulative go-to-market outlays (USD).
+    pub gtm_spend_cum_usd: f64,
+    /// Customer acquisition cost: go-to-market outlays / new onboarded customers over the last 30
+    /// steps (USD; NaN when nobody onboarded).
+    pub cac_usd: f64,
+    /// Treasury value (cash + tokens incl. grants pool at the batch price) / mean go-to-market outlay
+    /// per step over the last 30 steps (steps; NaN when there are no outlays).
+    pub treasury_runway_steps: f64,
+    /// Go-to-market events recorded this step (summary.json lists them).
+    pub gtm_events: u32,
+    /// Strategies stopped this step (budget or treasury exhausted, or unpaid obligations).
+    pub gtm_stops: u32,
+    /// Treasury USD obligations still queued (USD).
+    pub obligations_queued_usd: f64,
+    /// Treasury USD obligations paid this step (USD).
+    pub obligations_paid_usd: f64,
+    /// Tokens the treasury sold for its obligations.
+    pub treasury_sell_tokens: f64,
+    /// Tokens bought back and burned by the treasury.
+    pub buyback_burned_tokens: f64,
+    /// Studio licensing revenue (USD).
+    pub studio_revenue_usd: f64,
+    /// Studio buy orders filled: conversion and platform purchases (USD).
+    pub studio_buy_usd: f64,
+    /// Tokens in the studio's wallet.
+    pub studio_tokens: f64,
+    /// Tokens sold by accelerator grantees (their share of vested grants).
+    pub grantee_sell_tokens: f64,
+    /// Tokens vesting (awarded, not yet released).
+    pub vesting_tokens: f64,
+    /// Tokens in open RFAI bounties.
+    pub bounty_tokens: f64,
+    /// Subsidies, treasury-paid free calls and bonuses paid (tokens).
+    pub subsidy_tokens: f64,
+    /// Free requests served.
+    pub free_calls: u64,
+    /// Tokens airdropped.
+    pub airdrop_tokens: f64,
+    /// Active in-house (treasury-funded) platform offerings.
+    pub inhouse_providers: u64,
     /// Σ token balances − supply (base units): always 0.
     pub conservation_error_tokens: i128,
     /// Σ fiat balances incl. the outside world (nano-USD): always 0.
     pub conservation_error_usd: i128,
+}
+
+impl PartialEq for StepMetrics {
+    fn eq(&self, other: &StepMetrics) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
 }
 
 /// HHI Σ(100·s)² of a list of non-negative values (0 if they sum to 0).
@@ -343,7 +396,12 @@ pub fn record(
     let escrow: i128 = ledger.customer_tokens().iter().sum();
     let grants = ledger.tokens(Account::GrantsPool);
     let staking = ledger.staked() + ledger.tokens(Account::StakingRewards);
-    let circulating = supply - treasury - grants - staking - ledger.tokens(Account::Vesting);
+    let circulating = supply
+        - treasury
+        - grants
+        - staking
+        - ledger.tokens(Account::Vesting)
+        - ledger.tokens(Account::Bounties);
     let pq = s.gross_platform_tokens + s.gross_b2b_tokens;
     m.aware_customers = aware;
     m.onboarded_customers = onboarded;
@@ -445,7 +503,48 @@ pub fn record(
     m.platform_fee_tokens = tokens(s.fees_tokens);
     m.platform_fee_usd = m.platform_fee_tokens * pt_usd;
     let treasury_rewards = buf.treasury_outlay_tokens;
-    m.treasury_net_usd = m.platform_fee_usd - tokens(treasury_rewards) * pt_usd;
+    let g = &buf.gtm;
+    m.gtm_spend_usd = usd(g.spend_nano);
+    m.gtm_spend_cum_usd = w.gtm.spend_cum_usd;
+    let window_spend: f64 = w.gtm.spend_ring.iter().sum();
+    let window_new: u64 = w.gtm.onboarded_ring.iter().sum();
+    m.cac_usd = if window_new > 0 {
+        window_spend / window_new as f64
+    } else {
+        f64::NAN
+    };
+    let steps_seen = (ctx.step as usize + 1).min(crate::phases::gtm::GTM_WINDOW) as f64;
+    let mean_outlay = window_spend / steps_seen;
+    let treasury_value = usd(ledger.usd(Account::Treasury)) + tokens(treasury + grants) * pt_usd;
+    m.treasury_runway_steps = if mean_outlay > 0.0 {
+        treasury_value / mean_outlay
+    } else {
+        f64::NAN
+    };
+    m.gtm_events = g.events;
+    m.gtm_stops = g.stops;
+    m.obligations_queued_usd = usd(w.gtm.queued_nano());
+    m.obligations_paid_usd = usd(g.obligations_paid_nano);
+    m.treasury_sell_tokens = tokens(g.treasury_sell_tokens);
+    m.buyback_burned_tokens = tokens(g.buyback_burned);
+    m.studio_revenue_usd = usd(g.studio_revenue_nano);
+    m.studio_buy_usd = usd(g.studio_buy_nano);
+    m.studio_tokens = tokens(ledger.tokens(Account::Studio));
+    m.grantee_sell_tokens = tokens(g.grantee_sell_tokens);
+    m.vesting_tokens = tokens(ledger.tokens(Account::Vesting));
+    m.bounty_tokens = tokens(ledger.tokens(Account::Bounties));
+    m.subsidy_tokens = tokens(g.subsidy_tokens);
+    m.free_calls = g.free_calls_used;
+    m.airdrop_tokens = tokens(g.airdrop_tokens);
+    m.inhouse_providers = w
+        .gtm
+        .inhouse
+        .keys()
+        .filter(|&&j| w.offerings.active[j as usize])
+        .count() as u64;
+    // Treasury net: fee income − staking rewards − go-to-market outlays (§7.15).
+    m.treasury_net_usd =
+        m.platform_fee_usd - tokens(treasury_rewards) * pt_usd - m.gtm_spend_usd;
     m.welfare_usd = surplus + prof_p + prof_i + m.treasury_net_usd;
     m.composite_share = if req_p > 0 {
         req_composite as f64 / req_p as f64

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mindmarket_sim::sweep::{self, DesignKind, Format, Observer, Outcome, RunOptions, Shard, Sweep};
+use mindmarket_sim::sweep::{
+    self, DesignKind, Format, Observer, Outcome, RunOptions, Shard, Sweep,
+};
 
 /// A small scenario (250 customers, 2 categories, 12 steps: ~15 ms a run) and its sweep table.
 const SCENARIO: &str = r#"schema_version = 1
@@ -80,7 +82,10 @@ fn load_err(sweep_table: &str) -> mindmarket_sim::ScenarioError {
 /// Line (1-based) of the first line of the combined text that contains `needle`.
 fn line_of(sweep_table: &str, needle: &str) -> u32 {
     let text = format!("{SCENARIO}{sweep_table}");
-    text.lines().position(|l| l.contains(needle)).expect("needle") as u32 + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle") as u32
+        + 1
 }
 
 fn opts(out: &Path, workers: usize) -> RunOptions {
@@ -106,7 +111,10 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.push((p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -121,7 +129,13 @@ fn assert_same_tree(a: &Path, b: &Path) {
     let names = |t: &[(PathBuf, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     assert_eq!(names(&ta), names(&tb), "{} vs {}", a.display(), b.display());
     for ((p, x), (_, y)) in ta.iter().zip(&tb) {
-        assert!(x == y, "{} differs between {} and {}", p.display(), a.display(), b.display());
+        assert!(
+            x == y,
+            "{} differs between {} and {}",
+            p.display(),
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -133,7 +147,10 @@ fn read(p: &Path) -> String {
 fn table(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(p).unwrap();
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (header, rows)
 }
 
@@ -142,17 +159,43 @@ fn grid_and_zip_expand_in_order() {
     let s = load(GRID);
     assert_eq!((s.n_points(), s.n_runs()), (4, 12));
     let v: Vec<Vec<f64>> = (0..4)
-        .map(|p| s.design.values(p).iter().map(|x| x.as_float().unwrap()).collect())
+        .map(|p| {
+            s.design
+                .values(p)
+                .iter()
+                .map(|x| x.as_float().unwrap())
+                .collect()
+        })
         .collect();
     // The first parameter varies slowest.
-    assert_eq!(v, vec![vec![0.0, 0.001], vec![0.0, 0.004], vec![0.05, 0.001], vec![0.05, 0.004]]);
-    assert_eq!(s.spec.parameters[0].key, "platform.seller_fee_rate", "the order written");
+    assert_eq!(
+        v,
+        vec![
+            vec![0.0, 0.001],
+            vec![0.0, 0.004],
+            vec![0.05, 0.001],
+            vec![0.05, 0.004]
+        ]
+    );
+    assert_eq!(
+        s.spec.parameters[0].key, "platform.seller_fee_rate",
+        "the order written"
+    );
     assert_eq!(
         s.point_overrides(3),
-        vec!["platform.seller_fee_rate=0.05".to_string(), "segments[0].switching_cost_usd=0.004".into()]
+        vec![
+            "platform.seller_fee_rate=0.05".to_string(),
+            "segments[0].switching_cost_usd=0.004".into()
+        ]
     );
     let sc = s.point_scenario(2).unwrap();
-    assert_eq!((sc.platform.seller_fee_rate, sc.segments[0].switching_cost_usd), (0.05, 0.001));
+    assert_eq!(
+        (
+            sc.platform.seller_fee_rate,
+            sc.segments[0].switching_cost_usd
+        ),
+        (0.05, 0.001)
+    );
 
     // Written in reverse alphabetical order: the file's order wins; ranges expand.
     let s = load(
@@ -167,7 +210,14 @@ fn grid_and_zip_expand_in_order() {
     assert_eq!(s.spec.design, DesignKind::Grid);
     assert_eq!(s.n_points(), 27);
     let keys: Vec<&str> = s.spec.parameters.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(keys, ["segments[1].size", "platform.buyer_fee_rate", "exchange.pool_usd"]);
+    assert_eq!(
+        keys,
+        [
+            "segments[1].size",
+            "platform.buyer_fee_rate",
+            "exchange.pool_usd"
+        ]
+    );
     let last = s.design.values(26);
     assert_eq!(last[0], toml::Value::Integer(300));
     assert_eq!(last[1], toml::Value::Float(0.1));
@@ -188,10 +238,17 @@ engine.allow_partial_fill = [true, false, true]
     assert_eq!(s.n_points(), 3);
     assert_eq!(
         s.design.values(1),
-        vec![toml::Value::Float(0.01), toml::Value::from("pro_rata"), toml::Value::Boolean(false)]
+        vec![
+            toml::Value::Float(0.01),
+            toml::Value::from("pro_rata"),
+            toml::Value::Boolean(false)
+        ]
     );
     let sc = s.point_scenario(1).unwrap();
-    assert_eq!(sc.engine.rationing, mindmarket_sim::scenario::Rationing::ProRata);
+    assert_eq!(
+        sc.engine.rationing,
+        mindmarket_sim::scenario::Rationing::ProRata
+    );
     assert!(!sc.engine.allow_partial_fill);
     // No parameters: one point (Monte Carlo replications of the scenario).
     let s = load("[sweep]\nreplications = 5\n");
@@ -219,14 +276,21 @@ design_seed = {seed}
     assert_eq!(s.n_points(), 50);
     // Every parameter has exactly one point in each of the 50 strata of its unit coordinate.
     for j in 0..4 {
-        let mut strata: Vec<usize> = (0..50).map(|p| (s.design.unit(p)[j] * 50.0) as usize).collect();
+        let mut strata: Vec<usize> = (0..50)
+            .map(|p| (s.design.unit(p)[j] * 50.0) as usize)
+            .collect();
         strata.sort_unstable();
         assert_eq!(strata, (0..50).collect::<Vec<_>>(), "parameter {j}");
     }
     // 100 integers in 50 strata: one of {100 + 2i, 101 + 2i} for each i.
-    let mut sizes: Vec<i64> = (0..50).map(|p| s.design.values(p)[2].as_integer().unwrap()).collect();
+    let mut sizes: Vec<i64> = (0..50)
+        .map(|p| s.design.values(p)[2].as_integer().unwrap())
+        .collect();
     sizes.sort_unstable();
-    assert_eq!(sizes.iter().map(|v| (v - 100) / 2).collect::<Vec<_>>(), (0..50).collect::<Vec<i64>>());
+    assert_eq!(
+        sizes.iter().map(|v| (v - 100) / 2).collect::<Vec<_>>(),
+        (0..50).collect::<Vec<i64>>()
+    );
     for p in 0..50 {
         let v = s.design.values(p);
         let fee = v[0].as_float().unwrap();
@@ -240,10 +304,15 @@ design_seed = {seed}
     assert_ne!(other.design.values(7), s.design.values(7));
 
     let r = load(&table("random", 1));
-    let fees: Vec<f64> = (0..50).map(|p| r.design.values(p)[0].as_float().unwrap()).collect();
+    let fees: Vec<f64> = (0..50)
+        .map(|p| r.design.values(p)[0].as_float().unwrap())
+        .collect();
     assert!(fees.iter().all(|f| (0.0..=0.1).contains(f)));
     let m = fees.iter().sum::<f64>() / 50.0;
-    assert!((m - 0.05).abs() < 0.02, "mean of 50 uniforms on [0, 0.1]: {m}");
+    assert!(
+        (m - 0.05).abs() < 0.02,
+        "mean of 50 uniforms on [0, 0.1]: {m}"
+    );
 }
 
 #[test]
@@ -272,7 +341,11 @@ samples = 10
 "platform.seller_fee_rate" = { uniform = [0.0, 0.1] }
 "#,
     );
-    assert!(w.warnings[0].contains("not a power of two"), "{:?}", w.warnings);
+    assert!(
+        w.warnings[0].contains("not a power of two"),
+        "{:?}",
+        w.warnings
+    );
     let m = load(
         r#"
 [sweep]
@@ -296,17 +369,35 @@ fn seeds_follow_common_random_numbers() {
     for r in 0..3u32 {
         let a = s.run_spec(u64::from(r)); // point 0
         let b = s.run_spec(9 + u64::from(r)); // point 3
-        assert_eq!((a.point_id, b.point_id, a.replicate, b.replicate), (0, 3, r, r));
-        assert_eq!((a.seed, a.run), (11, u64::from(r)), "the scenario's seed, run = replicate");
-        assert_eq!((a.seed, a.run), (b.seed, b.run), "replicate {r} shares its seed across points");
+        assert_eq!(
+            (a.point_id, b.point_id, a.replicate, b.replicate),
+            (0, 3, r, r)
+        );
+        assert_eq!(
+            (a.seed, a.run),
+            (11, u64::from(r)),
+            "the scenario's seed, run = replicate"
+        );
+        assert_eq!(
+            (a.seed, a.run),
+            (b.seed, b.run),
+            "replicate {r} shares its seed across points"
+        );
         let sc = s.run_scenario(9 + u64::from(r)).unwrap();
         assert_eq!((sc.run.seed, sc.run.run), (11, u64::from(r)));
     }
-    let s = load(&GRID.replace("replications = 3", "replications = 3\ncommon_random_numbers = false\nseed = 5"));
+    let s = load(&GRID.replace(
+        "replications = 3",
+        "replications = 3\ncommon_random_numbers = false\nseed = 5",
+    ));
     let (a, b) = (s.run_spec(1), s.run_spec(10));
     assert_eq!((a.replicate, b.replicate), (1, 1));
     assert_ne!(a.seed, b.seed, "independent streams per point");
-    assert_eq!(a.seed, s.run_spec(2).seed, "one seed per point, replicates by run index");
+    assert_eq!(
+        a.seed,
+        s.run_spec(2).seed,
+        "one seed per point, replicates by run index"
+    );
     assert_eq!(a.seed, mindmarket_sim::rng::hash_key(&[5, 0]));
 
     // With common random numbers two points with the same values give the same runs; without,
@@ -322,9 +413,19 @@ fn seeds_follow_common_random_numbers() {
         let s = load(&zip(crn));
         run(&s, &opts(&out, 2));
         let (h, rows) = table(&out.join("runs.csv"));
-        let first_metric = h.iter().position(|c| c == "final_platform_share_requests").unwrap();
+        let first_metric = h
+            .iter()
+            .position(|c| c == "final_platform_share_requests")
+            .unwrap();
         let metrics = |r: &Vec<String>| r[first_metric..].to_vec();
-        assert_eq!(rows[0][3], if crn { "11".into() } else { mindmarket_sim::rng::hash_key(&[11, 0]).to_string() });
+        assert_eq!(
+            rows[0][3],
+            if crn {
+                "11".into()
+            } else {
+                mindmarket_sim::rng::hash_key(&[11, 0]).to_string()
+            }
+        );
         let same = metrics(&rows[0]) == metrics(&rows[2]) && metrics(&rows[1]) == metrics(&rows[3]);
         assert_eq!(same, crn, "crn = {crn}: {rows:?}");
     }
@@ -341,7 +442,10 @@ fn bad_sweep_tables_name_the_key() {
 
     let t = "[sweep]\nreplicatons = 3\n";
     let e = load_err(t);
-    assert_eq!((e.key_path.as_str(), e.suggestion.as_deref()), ("sweep.replicatons", Some("replications")));
+    assert_eq!(
+        (e.key_path.as_str(), e.suggestion.as_deref()),
+        ("sweep.replicatons", Some("replications"))
+    );
     assert_eq!(e.line, Some(line_of(t, "replicatons")));
 
     let t = "[sweep]\n[sweep.parameters]\n\"platform.seller_fee_rate\" = 0.5\n";
@@ -352,21 +456,68 @@ fn bad_sweep_tables_name_the_key() {
 
     let t = "[sweep]\n[[sweep.metrics]]\ncolumn = \"token_price_us\"\nstat = \"final\"\n";
     let e = load_err(t);
-    assert_eq!((e.key_path.as_str(), e.suggestion.as_deref()), ("sweep.metrics[0].column", Some("token_price_usd")));
+    assert_eq!(
+        (e.key_path.as_str(), e.suggestion.as_deref()),
+        ("sweep.metrics[0].column", Some("token_price_usd"))
+    );
 
     for (table, key, part) in [
-        ("[sweep]\nsamples = 10\n", "sweep.samples", "not used by design `grid`"),
-        ("[sweep]\ndesign = \"random\"\n", "sweep.samples", "needs `samples`"),
+        (
+            "[sweep]\nsamples = 10\n",
+            "sweep.samples",
+            "not used by design `grid`",
+        ),
+        (
+            "[sweep]\ndesign = \"random\"\n",
+            "sweep.samples",
+            "needs `samples`",
+        ),
         ("[sweep]\nreplications = 0\n", "sweep.replications", ">= 1"),
-        ("[sweep]\ndesign = \"morris\"\ntrajectories = 4\nlevels = 5\n[sweep.parameters]\n\"a.b\" = { uniform = [0, 1] }\n", "sweep.levels", "even"),
-        ("[sweep]\ndesign = \"zip\"\n[sweep.parameters]\n\"a.b\" = [1, 2]\n\"a.c\" = [1, 2, 3]\n", "sweep.parameters.\"a.c\"", "equal length"),
-        ("[sweep]\ndesign = \"sobol\"\nsamples = 8\n[sweep.parameters]\n\"a.b\" = [1, 2]\n", "sweep.parameters.\"a.b\"", "continuous or integer range"),
-        ("[sweep]\n[sweep.parameters]\n\"a.b\" = { uniform = [0, 1] }\n", "sweep.parameters.\"a.b\"", "distributions need design"),
-        ("[sweep]\n[sweep.parameters]\n\"run.seed\" = [1, 2]\n", "sweep.parameters.\"run.seed\"", "replications"),
-        ("[sweep]\n[sweep.parameters]\n\"a..b\" = [1, 2]\n", "sweep.parameters.\"a..b\"", "invalid key"),
-        ("[sweep]\n[sweep.parameters]\n\"a.b\" = { logspace = [0, 1, 3] }\n", "sweep.parameters.\"a.b\"", "not exponents"),
-        ("[sweep]\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"first_step_ge\"\n", "sweep.metrics[0]", "needs a `threshold`"),
-        ("[sweep]\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"final\"\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"final\"\n", "sweep.metrics[1]", "used twice"),
+        (
+            "[sweep]\ndesign = \"morris\"\ntrajectories = 4\nlevels = 5\n[sweep.parameters]\n\"a.b\" = { uniform = [0, 1] }\n",
+            "sweep.levels",
+            "even",
+        ),
+        (
+            "[sweep]\ndesign = \"zip\"\n[sweep.parameters]\n\"a.b\" = [1, 2]\n\"a.c\" = [1, 2, 3]\n",
+            "sweep.parameters.\"a.c\"",
+            "equal length",
+        ),
+        (
+            "[sweep]\ndesign = \"sobol\"\nsamples = 8\n[sweep.parameters]\n\"a.b\" = [1, 2]\n",
+            "sweep.parameters.\"a.b\"",
+            "continuous or integer range",
+        ),
+        (
+            "[sweep]\n[sweep.parameters]\n\"a.b\" = { uniform = [0, 1] }\n",
+            "sweep.parameters.\"a.b\"",
+            "distributions need design",
+        ),
+        (
+            "[sweep]\n[sweep.parameters]\n\"run.seed\" = [1, 2]\n",
+            "sweep.parameters.\"run.seed\"",
+            "replications",
+        ),
+        (
+            "[sweep]\n[sweep.parameters]\n\"a..b\" = [1, 2]\n",
+            "sweep.parameters.\"a..b\"",
+            "invalid key",
+        ),
+        (
+            "[sweep]\n[sweep.parameters]\n\"a.b\" = { logspace = [0, 1, 3] }\n",
+            "sweep.parameters.\"a.b\"",
+            "not exponents",
+        ),
+        (
+            "[sweep]\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"first_step_ge\"\n",
+            "sweep.metrics[0]",
+            "needs a `threshold`",
+        ),
+        (
+            "[sweep]\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"final\"\n[[sweep.metrics]]\ncolumn = \"step\"\nstat = \"final\"\n",
+            "sweep.metrics[1]",
+            "used twice",
+        ),
     ] {
         let e = load_err(table);
         assert_eq!(e.key_path, key, "{table}: {e}");
@@ -400,19 +551,39 @@ replications = 2
     )
     .unwrap();
     let s = Sweep::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((s.base.run.steps, s.base.run.name.as_str(), s.base.segments.len()), (5, "renamed", 1));
+    assert_eq!(
+        (
+            s.base.run.steps,
+            s.base.run.name.as_str(),
+            s.base.segments.len()
+        ),
+        (5, "renamed", 1)
+    );
     assert_eq!(s.n_runs(), 4, "the base's own [sweep] is ignored");
     assert_eq!(s.point_scenario(1).unwrap().segments[0].jobs_per_step, 0.4);
 
     std::fs::write(&file, "base = \"../base.toml\"\noverides = {}\n[sweep]\n").unwrap();
     let e = Sweep::load(&file).unwrap_err();
-    assert_eq!((e.key_path.as_str(), e.suggestion.as_deref()), ("overides", Some("overrides")));
+    assert_eq!(
+        (e.key_path.as_str(), e.suggestion.as_deref()),
+        ("overides", Some("overrides"))
+    );
     std::fs::write(&file, "base = \"../missing.toml\"\n[sweep]\n").unwrap();
     let e = Sweep::load(&file).unwrap_err();
-    assert!(e.to_string().contains("missing.toml") && e.message.contains("cannot read"), "{e}");
-    std::fs::write(&file, "base = \"../base.toml\"\n[overrides]\n\"platform.seller_fee_rate\" = 2.0\n[sweep]\n").unwrap();
+    assert!(
+        e.to_string().contains("missing.toml") && e.message.contains("cannot read"),
+        "{e}"
+    );
+    std::fs::write(
+        &file,
+        "base = \"../base.toml\"\n[overrides]\n\"platform.seller_fee_rate\" = 2.0\n[sweep]\n",
+    )
+    .unwrap();
     let e = Sweep::load(&file).unwrap_err();
-    assert_eq!(e.key_path, "platform.seller_fee_rate", "an invalid base is an error at once: {e}");
+    assert_eq!(
+        e.key_path, "platform.seller_fee_rate",
+        "an invalid base is an error at once: {e}"
+    );
 }
 
 #[test]
@@ -421,9 +592,21 @@ fn folders_are_identical_for_any_worker_count_and_sharding() {
     let s = load(&GRID.replace("replications = 3", "replications = 3\nrecord_steps = 5"));
     let reference = dir.path().join("w1");
     let o = run(&s, &opts(&reference, 1));
-    assert_eq!((o.total, o.done, o.failed, o.ran, o.complete), (12, 12, 0, 12, true));
-    let names: Vec<String> = std::fs::read_dir(&reference).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    for f in ["manifest.json", "runs.csv", "points.csv", "scenario.resolved.toml", "steps"] {
+    assert_eq!(
+        (o.total, o.done, o.failed, o.ran, o.complete),
+        (12, 12, 0, 12, true)
+    );
+    let names: Vec<String> = std::fs::read_dir(&reference)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for f in [
+        "manifest.json",
+        "runs.csv",
+        "points.csv",
+        "scenario.resolved.toml",
+        "steps",
+    ] {
         assert!(names.contains(&f.to_string()), "{f} in {names:?}");
     }
     assert!(!reference.join("runs.journal").exists());
@@ -431,7 +614,10 @@ fn folders_are_identical_for_any_worker_count_and_sharding() {
     let steps = read(&reference.join("steps/run_000007.csv"));
     let lines: Vec<&str> = steps.lines().collect();
     assert!(lines[0].starts_with("run_id,step,"));
-    let steps_col: Vec<&str> = lines[1..].iter().map(|l| l.split(',').nth(1).unwrap()).collect();
+    let steps_col: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
     assert_eq!(steps_col, ["0", "5", "10", "11"]);
     assert!(lines[1..].iter().all(|l| l.starts_with("7,")));
 
@@ -462,7 +648,11 @@ fn folders_are_identical_for_any_worker_count_and_sharding() {
         if n == 3 {
             let e = sweep::merge(&shard_dirs[..2], &dir.path().join("bad")).unwrap_err();
             assert!(e.to_string().contains("missing shard(s) 0/3"), "{e}");
-            let e = sweep::merge(&[shard_dirs[0].clone(), reference.clone()], &dir.path().join("bad2")).unwrap_err();
+            let e = sweep::merge(
+                &[shard_dirs[0].clone(), reference.clone()],
+                &dir.path().join("bad2"),
+            )
+            .unwrap_err();
             assert!(e.to_string().contains("is not a shard"), "{e}");
         }
     }
@@ -474,7 +664,10 @@ fn folders_are_identical_for_any_worker_count_and_sharding() {
     let mut o = opts(&reference, 1);
     o.resume = true;
     let e = sweep::run(&other, &o, &()).unwrap_err();
-    assert!(e.to_string().contains("different sweep") && e.to_string().contains("n_runs"), "{e}");
+    assert!(
+        e.to_string().contains("different sweep") && e.to_string().contains("n_runs"),
+        "{e}"
+    );
 }
 
 /// Stops starting runs after `n` have finished.
@@ -501,7 +694,10 @@ fn resume_redoes_no_finished_run_and_gives_the_same_bytes() {
 
     // 1. A stop injected after 7 runs, then --resume.
     let out = dir.path().join("stopped");
-    let stop = StopAfter { n: 7, seen: AtomicU64::new(0) };
+    let stop = StopAfter {
+        n: 7,
+        seen: AtomicU64::new(0),
+    };
     let o = sweep::run(&s, &opts(&out, 2), &stop).unwrap();
     assert!(!o.complete && o.done >= 7 && o.done < 20, "{o:?}");
     let manifest = read(&out.join("manifest.json"));
@@ -529,7 +725,11 @@ fn resume_redoes_no_finished_run_and_gives_the_same_bytes() {
     let mut ro = opts(&out, 2);
     ro.resume = true;
     let o3 = run(&s, &ro);
-    assert_eq!(o3.ran, 20 - 6 - 2, "runs 8 and 11 came from the journal: {o3:?}");
+    assert_eq!(
+        o3.ran,
+        20 - 6 - 2,
+        "runs 8 and 11 came from the journal: {o3:?}"
+    );
     assert_same_tree(&reference, &out);
 
     // 3. Resuming a complete sweep runs nothing and rewrites the same files.
@@ -567,15 +767,33 @@ replications = 2
     assert_eq!((o.total, o.done, o.failed, o.complete), (6, 6, 2, true));
     let (id, err) = o.first_failure.clone().unwrap();
     assert_eq!(id, 2);
-    assert!(err.contains("platform.seller_fee_rate") && err.contains("0.9"), "{err}");
+    assert!(
+        err.contains("platform.seller_fee_rate") && err.contains("0.9"),
+        "{err}"
+    );
     let (h, rows) = table(&out.join("runs.csv"));
     let status: Vec<&str> = rows.iter().map(|r| r[5].as_str()).collect();
     assert_eq!(status, ["ok", "ok", "failed", "failed", "ok", "ok"]);
-    assert!(rows[2][6].contains("point 1") && rows[2][6].contains("platform.seller_fee_rate"), "{:?}", rows[2]);
-    assert!(rows[2][h.len() - 7..].iter().all(String::is_empty), "a failed run has no metrics");
+    assert!(
+        rows[2][6].contains("point 1") && rows[2][6].contains("platform.seller_fee_rate"),
+        "{:?}",
+        rows[2]
+    );
+    assert!(
+        rows[2][h.len() - 7..].iter().all(String::is_empty),
+        "a failed run has no metrics"
+    );
     let (_, points) = table(&out.join("points.csv"));
-    assert_eq!((points[1][2].as_str(), points[1][3].as_str(), points[1][4].as_str()), ("2", "0", ""));
-    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
+    assert_eq!(
+        (
+            points[1][2].as_str(),
+            points[1][3].as_str(),
+            points[1][4].as_str()
+        ),
+        ("2", "0", "")
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out.join("manifest.json"))).unwrap();
     let r2 = &manifest["runs"][2];
     assert_eq!(r2["status"], "failed");
     assert!(r2["error"].as_str().unwrap().contains("seller_fee_rate"));
@@ -585,7 +803,12 @@ replications = 2
     let s = load("[sweep]\n[sweep.parameters]\n\"segments[9].size\" = [10, 20]\n");
     let o = run(&s, &opts(&dir.path().join("g"), 2));
     assert_eq!((o.failed, o.complete), (2, true));
-    assert!(o.first_failure.unwrap().1.contains("index 9 is past the end of `segments` (2 elements)"));
+    assert!(
+        o.first_failure
+            .unwrap()
+            .1
+            .contains("index 9 is past the end of `segments` (2 elements)")
+    );
 }
 
 #[test]
@@ -596,7 +819,16 @@ fn points_csv_matches_hand_computed_statistics() {
     run(&s, &opts(&out, 2));
     let (rh, runs) = table(&out.join("runs.csv"));
     let (ph, points) = table(&out.join("points.csv"));
-    assert_eq!(ph[..5], ["point_id", "platform.seller_fee_rate", "segments[0].switching_cost_usd", "n_runs", "n_ok"]);
+    assert_eq!(
+        ph[..5],
+        [
+            "point_id",
+            "platform.seller_fee_rate",
+            "segments[0].switching_cost_usd",
+            "n_runs",
+            "n_ok"
+        ]
+    );
     assert_eq!(points.len(), 4);
     for metric in &s.spec.metrics {
         let col = rh.iter().position(|c| *c == metric.name).unwrap();
@@ -608,7 +840,10 @@ fn points_csv_matches_hand_computed_statistics() {
                 .collect();
             x.sort_by(f64::total_cmp);
             let field = |suffix: &str| {
-                let i = ph.iter().position(|c| *c == format!("{}_{suffix}", metric.name)).unwrap();
+                let i = ph
+                    .iter()
+                    .position(|c| *c == format!("{}_{suffix}", metric.name))
+                    .unwrap();
                 row[i].parse::<f64>().ok()
             };
             if x.is_empty() {
@@ -623,9 +858,15 @@ fn points_csv_matches_hand_computed_statistics() {
                 let lo = h.floor() as usize;
                 x[lo] + (h - lo as f64) * (x[(lo + 1).min(x.len() - 1)] - x[lo])
             };
-            let close = |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() <= 1e-12 * b.abs().max(1.0));
+            let close = |a: Option<f64>, b: f64| {
+                a.is_some_and(|a| (a - b).abs() <= 1e-12 * b.abs().max(1.0))
+            };
             assert!(close(field("mean"), mean), "{} point {p}", metric.name);
-            assert!(close(field("p10"), q(0.1)) && close(field("p50"), q(0.5)) && close(field("p90"), q(0.9)));
+            assert!(
+                close(field("p10"), q(0.1))
+                    && close(field("p50"), q(0.5))
+                    && close(field("p90"), q(0.9))
+            );
             if x.len() > 1 {
                 let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
                 assert!(close(field("sd"), sd), "{} point {p}", metric.name);
@@ -681,7 +922,10 @@ trajectories = 3
     assert_eq!(lines[0], "metric,parameter,mu_star,mu,sigma");
     assert_eq!(lines.len(), 1 + 7 * 2);
     // A parameter that does not move the onboarded count has μ* = 0; size does move it.
-    let size_row = lines.iter().find(|l| l.starts_with("final_onboarded_customers,segments[0].size,")).unwrap();
+    let size_row = lines
+        .iter()
+        .find(|l| l.starts_with("final_onboarded_customers,segments[0].size,"))
+        .unwrap();
     let mu_star: f64 = size_row.split(',').nth(2).unwrap().parse().unwrap();
     assert!(mu_star > 0.0, "{size_row}");
 }
@@ -696,7 +940,13 @@ fn parquet_files_are_written() {
     let mut o = opts(&out, 2);
     o.format = Format::Parquet;
     run(&s, &o);
-    let rows = |p: &Path| SerializedFileReader::new(std::fs::File::open(p).unwrap()).unwrap().metadata().file_metadata().num_rows();
+    let rows = |p: &Path| {
+        SerializedFileReader::new(std::fs::File::open(p).unwrap())
+            .unwrap()
+            .metadata()
+            .file_metadata()
+            .num_rows()
+    };
     assert_eq!(rows(&out.join("runs.parquet")), 8);
     assert_eq!(rows(&out.join("points.parquet")), 4);
     assert_eq!(rows(&out.join("steps/run_000003.parquet")), 5);

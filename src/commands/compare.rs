@@ -11,7 +11,7 @@ use mindmarket_analysis::charts::slug;
 use mindmarket_analysis::compare::{self, Arm, Comparison};
 use mindmarket_analysis::Folder;
 
-use super::plot::{FormatArg, write_charts};
+use super::plot::{FormatArg, emit, write_charts};
 
 /// `mindmarket compare`.
 #[derive(clap::Args, Debug)]
@@ -158,7 +158,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let (arm_a, arm_b, default_out) = arms(&a)?;
     let metrics: Vec<String> = a.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
     let c = compare::compare(arm_a, arm_b, &metrics)?;
-    print!("{}", summary_text(&c));
+    emit(&summary_text(&c))?;
     let out = a.out.clone().unwrap_or(default_out);
     let mut charts = Vec::new();
     let mut missing = Vec::new();
@@ -176,11 +176,10 @@ pub fn run(a: CompareArgs) -> Result<()> {
     let csv_path = out.join("comparison.csv");
     std::fs::write(&csv_path, csv_text(&c)).with_context(|| format!("cannot write {}", csv_path.display()))?;
     let written = write_charts(&charts, &out, a.format)?;
-    println!(
-        "\nwrote {} and {} chart file(s) to {}/ (paired difference over time)",
+    emit(&format!(
+        "\nwrote {} and {} chart file(s) to {}/ (paired difference over time)\n",
         csv_path.file_name().unwrap_or_default().to_string_lossy(),
         written.len(),
         out.display()
-    );
-    Ok(())
+    ))
 }

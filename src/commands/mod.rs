@@ -7,6 +7,7 @@ pub mod plot;
 pub mod report;
 pub mod run;
 pub mod sweep;
+pub mod validate;
 
 use std::path::PathBuf;
 
@@ -41,5 +42,6 @@ pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
         Command::Plot(a) => plot::run(a),
         Command::Report(a) => report::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Validate(a) => validate::run(a),
     }
 }

@@ -46,6 +46,16 @@ pub struct PlotArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Prints `text` on stdout; a closed pipe (`… | head`) is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Writes `charts` in every format into `out`; returns the paths.
 pub fn write_charts(charts: &[Chart], out: &Path, format: FormatArg) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -81,9 +91,9 @@ pub fn run(a: PlotArgs) -> Result<()> {
     for s in &skipped {
         eprintln!("note: {s}");
     }
-    println!("wrote {} chart files to {}/", written.len(), out.display());
+    let mut text = format!("wrote {} chart files to {}/\n", written.len(), out.display());
     for p in &written {
-        println!("  {}", p.file_name().unwrap_or_default().to_string_lossy());
+        text.push_str(&format!("  {}\n", p.file_name().unwrap_or_default().to_string_lossy()));
     }
-    Ok(())
+    emit(&text)
 }

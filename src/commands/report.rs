@@ -43,6 +43,5 @@ pub fn run(a: ReportArgs) -> Result<()> {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
-    println!("wrote {} (self-contained: open it in any browser)", out.display());
-    Ok(())
+    super::plot::emit(&format!("wrote {} (self-contained: open it in any browser)\n", out.display()))
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use mindmarket_sim::Simulation;
-use mindmarket_sim::sweep::{self, DesignKind, Format, Observer, ParamSpec, RunOptions, Shard, Sweep};
+use mindmarket_sim::sweep::{
+    self, DesignKind, Format, Observer, ParamSpec, RunOptions, Shard, Sweep,
+};
 
 /// `mindmarket sweep`.
 #[derive(clap::Args, Debug)]
@@ -67,7 +69,9 @@ pub fn run(a: SweepArgs) -> Result<()> {
         _ => Format::Csv,
     };
     if format == Format::Parquet && !cfg!(feature = "parquet") {
-        bail!("this mindmarket was built without Parquet support; rebuild it with `cargo build --release --features parquet`, or use --format csv");
+        bail!(
+            "this mindmarket was built without Parquet support; rebuild it with `cargo build --release --features parquet`, or use --format csv"
+        );
     }
     let sweep = Sweep::load(&a.file)?;
     if !a.quiet {
@@ -78,7 +82,11 @@ pub fn run(a: SweepArgs) -> Result<()> {
     let threads = default_threads(a.threads);
     let per_run = a.threads_per_run.max(1);
     let workers = (threads / per_run).max(1);
-    let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let stem = a
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
     let out = a.out.clone().unwrap_or_else(|| {
         let name = match a.shard {
             Some(s) => format!("{stem}-shard-{}-of-{}", s.k, s.n),
@@ -91,23 +99,46 @@ pub fn run(a: SweepArgs) -> Result<()> {
     }
 
     let bar = Bar::new(a.quiet);
-    let opts = RunOptions { out: out.clone(), workers, threads_per_run: per_run, shard: a.shard, resume: a.resume, format };
+    let opts = RunOptions {
+        out: out.clone(),
+        workers,
+        threads_per_run: per_run,
+        shard: a.shard,
+        resume: a.resume,
+        format,
+    };
     let start = Instant::now();
-    let outcome = sweep::run(&sweep, &opts, &bar).with_context(|| format!("sweep {}", a.file.display()))?;
+    let outcome =
+        sweep::run(&sweep, &opts, &bar).with_context(|| format!("sweep {}", a.file.display()))?;
     let wall = start.elapsed().as_secs_f64();
     bar.pb.finish_and_clear();
     if !outcome.complete {
-        bail!("the sweep stopped after {} of {} runs; continue it with --resume", outcome.done, outcome.total);
+        bail!(
+            "the sweep stopped after {} of {} runs; continue it with --resume",
+            outcome.done,
+            outcome.total
+        );
     }
     let ok = outcome.done - outcome.failed;
     if !a.quiet {
         let resumed = if outcome.ran < outcome.total {
-            format!(" ({} done before, {} run now)", outcome.total - outcome.ran, outcome.ran)
+            format!(
+                " ({} done before, {} run now)",
+                outcome.total - outcome.ran,
+                outcome.ran
+            )
         } else {
             String::new()
         };
-        let rate = if outcome.ran > 0 { format!(", {:.1} runs/s", outcome.ran as f64 / wall.max(1e-9)) } else { String::new() };
-        let shard = a.shard.map(|s| format!(" (shard {}/{})", s.k, s.n)).unwrap_or_default();
+        let rate = if outcome.ran > 0 {
+            format!(", {:.1} runs/s", outcome.ran as f64 / wall.max(1e-9))
+        } else {
+            String::new()
+        };
+        let shard = a
+            .shard
+            .map(|s| format!(" (shard {}/{})", s.k, s.n))
+            .unwrap_or_default();
         let files = if a.shard.is_some() {
             "manifest.json, runs.csv"
         } else if matches!(sweep.spec.design, DesignKind::Sobol | DesignKind::Morris) {
@@ -115,7 +146,15 @@ pub fn run(a: SweepArgs) -> Result<()> {
         } else {
             "manifest.json, runs.csv, points.csv"
         };
-        println!("wrote {}/ ({files}{})", out.display(), if sweep.spec.record_steps > 0 { ", steps/" } else { "" });
+        println!(
+            "wrote {}/ ({files}{})",
+            out.display(),
+            if sweep.spec.record_steps > 0 {
+                ", steps/"
+            } else {
+                ""
+            }
+        );
         println!(
             "sweep: {} runs{shard}: {ok} ok, {} failed{resumed} in {wall:.2} s on {workers} worker thread{}{rate}",
             outcome.total,
@@ -146,13 +185,19 @@ impl Bar {
         let pb = if quiet || !std::io::stderr().is_terminal() {
             ProgressBar::hidden()
         } else {
-            ProgressBar::new(0).with_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, {msg} (ETA {eta})")
-                    .expect("valid template"),
-            )
+            let pb = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, {msg} (ETA {eta})",
+                )
+                .expect("valid template"),
+            );
+            pb.enable_steady_tick(Duration::from_millis(250));
+            pb
         };
-        pb.enable_steady_tick(Duration::from_millis(250));
-        Bar { pb, failed: AtomicU64::new(0) }
+        Bar {
+            pb,
+            failed: AtomicU64::new(0),
+        }
     }
 }
 
@@ -182,7 +227,11 @@ fn bytes(n: f64) -> String {
         x /= 1000.0;
         u += 1;
     }
-    if u == 0 { format!("{x:.0} {}", units[u]) } else { format!("{x:.1} {}", units[u]) }
+    if u == 0 {
+        format!("{x:.0} {}", units[u])
+    } else {
+        format!("{x:.1} {}", units[u])
+    }
 }
 
 fn seconds(s: f64) -> String {
@@ -210,7 +259,13 @@ const CHECK_POINTS: u64 = 10_000;
 /// Steps of the calibration run.
 const CALIBRATION_STEPS: u32 = 10;
 
-fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format: Format) -> Result<()> {
+fn dry_run(
+    a: &SweepArgs,
+    sweep: &Sweep,
+    workers: usize,
+    per_run: usize,
+    format: Format,
+) -> Result<()> {
     let spec = &sweep.spec;
     let n_runs = sweep.n_runs();
     let runs_here = match a.shard {
@@ -218,7 +273,12 @@ fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format:
         Some(_) => 0,
         None => n_runs,
     };
-    println!("{}: scenario `{}` (hash {})", a.file.display(), sweep.base.run.name, sweep.base_hash);
+    println!(
+        "{}: scenario `{}` (hash {})",
+        a.file.display(),
+        sweep.base.run.name,
+        sweep.base_hash
+    );
     println!(
         "design {}: {} parameter{}, {} points × {} replication{} = {} runs{}",
         spec.design.name(),
@@ -228,7 +288,9 @@ fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format:
         spec.replications,
         if spec.replications == 1 { "" } else { "s" },
         n_runs,
-        a.shard.map(|s| format!("; shard {}/{}: {runs_here} runs", s.k, s.n)).unwrap_or_default()
+        a.shard
+            .map(|s| format!("; shard {}/{}: {runs_here} runs", s.k, s.n))
+            .unwrap_or_default()
     );
     for p in &spec.parameters {
         println!("  {} : {}", p.key, describe(&p.spec));
@@ -236,13 +298,23 @@ fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format:
     println!(
         "seeds: {}; design seed {}",
         if spec.common_random_numbers {
-            format!("common random numbers: run.seed = {} for every point, run.run = replicate", spec.seed)
+            format!(
+                "common random numbers: run.seed = {} for every point, run.run = replicate",
+                spec.seed
+            )
         } else {
             format!("run.seed = hash({}, point), run.run = replicate", spec.seed)
         },
         spec.design_seed
     );
-    println!("metrics: {}", spec.metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "metrics: {}",
+        spec.metrics
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     // Every point's scenario (up to a limit), as the runs will build it.
     let checked = sweep.n_points().min(CHECK_POINTS);
@@ -260,10 +332,17 @@ fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format:
             }
         }
     }
-    let of = if checked < sweep.n_points() { format!("of the first {checked} ") } else { String::new() };
+    // "all 6 points" or "the first 10000 points" (of a bigger design).
+    let which = if checked < sweep.n_points() {
+        format!("the first {checked} points")
+    } else {
+        format!("{checked} point{}", if checked == 1 { "" } else { "s" })
+    };
     match &first_err {
-        None => println!("points: all {checked} {of}scenarios are valid"),
-        Some((p, e)) => println!("points: {invalid} {of}of {checked} are invalid and would fail; first, point {p}: {e}"),
+        None => println!("points: the scenarios of {which} are all valid"),
+        Some((p, e)) => println!(
+            "points: {invalid} of {which} have an invalid scenario, and their runs would fail; first, point {p}: {e}"
+        ),
     }
 
     let Some((p0, s0)) = first_ok else {
@@ -299,9 +378,16 @@ fn dry_run(a: &SweepArgs, sweep: &Sweep, workers: usize, per_run: usize, format:
     let total_s = per_run_s * runs_here as f64 / concurrent as f64;
 
     // Output size.
-    let row = sweep.format_run_row(a.shard.map_or(0, |s| s.k), &vec![0.123_456_789_012_345_67; spec.metrics.len()]);
+    let row = sweep.format_run_row(
+        a.shard.map_or(0, |s| s.k),
+        &vec![0.123_456_789_012_345_67; spec.metrics.len()],
+    );
     let runs_csv = row.len() as f64 * runs_here as f64;
-    let points_csv = if a.shard.is_none() { (row.len() + 80 * spec.metrics.len()) as f64 * sweep.n_points() as f64 } else { 0.0 };
+    let points_csv = if a.shard.is_none() {
+        (row.len() + 80 * spec.metrics.len()) as f64 * sweep.n_points() as f64
+    } else {
+        0.0
+    };
     let mut out = runs_csv * 1.6 + points_csv; // + the manifest's runs list
     let mut steps_note = String::new();
     if spec.record_steps > 0 {

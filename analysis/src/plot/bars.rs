@@ -33,10 +33,7 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, b: &HBars, area: &DrawingA
         }
     }
     let (x0, x1, ticks, step) = match b.x_range {
-        Some((a, c)) => {
-            let (_, _, t, s) = fmt::nice_ticks(a.min(lo), c.max(hi), 5, true);
-            (a.min(lo), c.max(hi), t, s)
-        }
+        Some((a, c)) => fmt::nice_ticks(a.min(lo), c.max(hi), 5, true),
         None => fmt::nice_ticks(lo, if hi > lo { hi } else { lo + 1.0 }, 5, true),
     };
     let tf = TickFormat::new(NumFormat::Number, step, ticks.iter().fold(0.0f64, |m, v| m.max(v.abs())));

@@ -87,8 +87,8 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, hm: &Heatmap, area: &Drawi
     // Frontier between cells below and at-or-above the threshold.
     if let Some((thr, _)) = &hm.threshold {
         let above = |iy: usize, ix: usize| hm.values.get(iy).and_then(|r| r.get(ix)).map(|&v| v.is_finite() && v >= *thr);
-        let edge = |pts: Vec<(i32, i32)>| area.draw(&PathElement::new(pts, WHITE.stroke_width(style.stroke(5.0))));
-        let edge_in = |pts: Vec<(i32, i32)>| area.draw(&PathElement::new(pts, INK.stroke_width(style.stroke(3.0))));
+        let edge = |pts: Vec<(i32, i32)>| area.draw(&PathElement::new(pts, WHITE.stroke_width(style.stroke(7.0))));
+        let edge_in = |pts: Vec<(i32, i32)>| area.draw(&PathElement::new(pts, INK.stroke_width(style.stroke(4.0))));
         for iy in 0..ny {
             for ix in 0..nx {
                 let here = above(iy, ix).unwrap_or(false);

@@ -93,6 +93,8 @@ pub struct XyPlot {
     pub y_format: Option<NumFormat>,
     /// Logarithmic y axis (non-positive values are dropped).
     pub y_log: bool,
+    /// Logarithmic x axis (non-positive values are dropped).
+    pub x_log: bool,
     /// Fixed x range.
     pub x_range: Option<(f64, f64)>,
     /// Fixed y range.

@@ -124,7 +124,35 @@ fn y_axis(p: &XyPlot, (d0, d1): (f64, f64), plot_h: i32, style: &Style) -> ((f64
     ((a, b), ticks.into_iter().map(|v| (v, tf.format(v))).collect())
 }
 
+/// The plot with every x replaced by log10(x) (non-positive x become NaN).
+fn log_x(p: &XyPlot) -> XyPlot {
+    let t = |x: f64| if x > 0.0 { x.log10() } else { f64::NAN };
+    let mut q = p.clone();
+    for l in &mut q.layers {
+        match l {
+            Layer::Line { points, .. } => points.iter_mut().for_each(|pt| pt.0 = t(pt.0)),
+            Layer::Band { xs, .. } => xs.iter_mut().for_each(|x| *x = t(*x)),
+            Layer::ErrorBars { bars, .. } => bars.iter_mut().for_each(|b| b.0 = t(b.0)),
+            Layer::Bars { bars, .. } => bars.iter_mut().for_each(|b| {
+                b.0 = t(b.0);
+                b.1 = t(b.1);
+            }),
+        }
+    }
+    q.x_ticks = p.x_ticks.as_ref().map(|v| v.iter().map(|&x| t(x)).filter(|x| x.is_finite()).collect());
+    q.x_range = p.x_range.map(|(a, b)| (t(a), t(b)));
+    q.vlines.iter_mut().for_each(|r| r.at = t(r.at));
+    q
+}
+
 pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, p: &XyPlot, area: &DrawingArea<DB, Shift>, style: &Style) -> DResult {
+    let logged;
+    let p = if p.x_log {
+        logged = log_x(p);
+        &logged
+    } else {
+        p
+    };
     let top = draw::header(area, &chart.title, &chart.subtitle, &legend(p), style)?;
     let note_h = draw::note(area, chart.note.as_deref(), style)?;
     let (w, h) = area.dim_in_pixel();
@@ -154,7 +182,10 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, p: &XyPlot, area: &Drawing
         if p.x_range.is_none() {
             (f.x0, f.x1) = (x0 - pad, x1 + pad);
         }
-        levels.iter().map(|&v| (v, fmt::compact(v, 4))).collect()
+        let show = |v: f64| if p.x_log { fmt::compact(10f64.powf(v), 3) } else { fmt::compact(v, 4) };
+        levels.iter().map(|&v| (v, show(v))).collect()
+    } else if p.x_log {
+        log_ticks(x0, x1).2
     } else {
         let fmt_x = p.x_format.unwrap_or(NumFormat::Number);
         let widest = [x0, x1].iter().map(|&v| draw::width(area, &fmt::compact(v, 3), style.tick)).max().unwrap_or(30);

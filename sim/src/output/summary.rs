@@ -12,6 +12,9 @@ pub const CRITICAL_HOLD: u32 = 30;
 /// Platform request share that counts as critical mass.
 pub const CRITICAL_SHARE: f64 = 0.05;
 
+/// Most go-to-market events listed in summary.json.
+pub const MAX_EVENTS: usize = 10_000;
+
 /// Wall-clock figures supplied by the caller.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Timing {
@@ -63,6 +66,9 @@ pub struct RunSummary {
     pub conservation: Conservation,
     /// The last step's metrics.
     pub final_step: StepMetrics,
+    /// Go-to-market events (MODEL.md §7.13): starts, budget or treasury exhaustion, stops,
+    /// bounties, cohorts, workshops, airdrops; at most [`MAX_EVENTS`], the first ones.
+    pub gtm_events: Vec<crate::state::gtm::GtmEvent>,
     /// Wall time and throughput (not covered by the determinism guarantee).
     pub timing: Timing,
 }
@@ -98,6 +104,10 @@ pub struct Headline {
     pub total_unserved_requests: u64,
     /// Mean per-step velocity.
     pub mean_velocity: f64,
+    /// Σ go-to-market treasury outlays (USD).
+    pub total_gtm_spend_usd: f64,
+    /// Go-to-market strategies stopped by their budget, the treasury or unpaid obligations.
+    pub gtm_stops: u32,
 }
 
 /// Accumulates the headline figures step by step.
@@ -137,6 +147,8 @@ impl SummaryAccumulator {
         h.total_gmv_incumbent_usd += m.gmv_incumbent_usd;
         h.total_gmv_b2b_usd += m.gmv_b2b_usd;
         h.total_unserved_requests += m.unserved_requests;
+        h.total_gtm_spend_usd = m.gtm_spend_cum_usd;
+        h.gtm_stops += m.gtm_stops;
         h.final_platform_share_requests = m.platform_share_requests;
         h.final_onboarded_customers = m.onboarded_customers;
         h.peak_onboarded_customers = h.peak_onboarded_customers.max(m.onboarded_customers);
@@ -180,6 +192,12 @@ impl SummaryAccumulator {
             headline: self.h.clone(),
             conservation: c,
             final_step: self.last.clone(),
+            gtm_events: sim
+                .gtm_events()
+                .iter()
+                .take(MAX_EVENTS)
+                .cloned()
+                .collect(),
             timing: Timing::default(),
         }
     }

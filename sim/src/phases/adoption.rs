@@ -48,7 +48,7 @@ fn platform_core(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot) -> Vec<f64> {
             };
             let core = snap.top[c].iter().map(|&j| {
                 let j = j as usize;
-                let gross = snap.price_usd[j] * (1.0 + p.buyer_fee());
+                let gross = snap.price_usd[j] * (1.0 + p.buyer_fee() - snap.gtm_subsidy).max(0.0);
                 let own_net = match p.s.network_effects.network_scope {
                     NetworkScope::Ecosystem => 0.0,
                     // Per-offering bases cannot be factored out of the sum: use the segment's mean θ.
@@ -131,7 +131,9 @@ fn onboarding_gain(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, core: &[f64], 
     } else {
         seg.token_onboarding_cost_usd
     };
-    p.s.adoption.adoption_horizon_steps * sp.expected_requests * gain - kappa
+    // Airdropped tokens the customer kept lower its onboarding cost (§7.13).
+    let credit = w.gtm.kappa_credit_usd.get(i).copied().unwrap_or(0.0) as f64;
+    p.s.adoption.adoption_horizon_steps * sp.expected_requests * gain - (kappa - credit).max(0.0)
 }
 
 /// Runs P2: updates statuses, lists deboarders in `buf.deboarded`, counts new awareness and
@@ -152,6 +154,7 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
         .collect();
     let t1 = ctx.step + 1;
     let n = w.customers.len();
+    let boost = &buf.gtm.bass_boost;
     let world: &World = w;
     let results: Vec<(Vec<Status>, Vec<u32>, u64, u64)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
@@ -167,8 +170,9 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
                 let (seed, run, t) = (ctx.seed, ctx.run, ctx.step as u64);
                 match st {
                     Status::Unaware => {
-                        let h =
-                            1.0 - (-(seg.bass_p + seg.bass_q * contagion[si]) * p.dt_years).exp();
+                        // Go-to-market marketing adds to Bass p (§7.1, §7.13).
+                        let bp = seg.bass_p + boost.get(si).copied().unwrap_or(0.0);
+                        let h = 1.0 - (-(bp + seg.bass_q * contagion[si]) * p.dt_years).exp();
                         let mut r = Stream::new(
                             seed,
                             run,
@@ -226,15 +230,27 @@ pub fn adopt(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBu
         })
         .collect();
     let cu = &mut w.customers;
+    let free = buf.gtm.free_calls.map(|x| x.1);
+    let free_left = &mut w.gtm.free_calls_left;
+    let credit = &mut w.gtm.kappa_credit_usd;
     let mut at = 0;
     buf.deboarded.clear();
-    buf.aware_now = 0;
+    // Airdrops in P0 may already have made customers aware this step.
     buf.onboarded_now = 0;
     for (status, deboarded, aware_now, onboarded_now) in results {
         for (k, st) in status.into_iter().enumerate() {
             if st == Status::Onboarded && cu.status[at + k] != Status::Onboarded {
                 cu.onboarded_at[at + k] = t1;
                 cu.satisfaction[at + k] = 1.0;
+                // New customers during a `subsidy` window get their free calls.
+                if let Some(nf) = free
+                    && let Some(x) = free_left.get_mut(at + k)
+                {
+                    *x = nf;
+                }
+                if let Some(x) = credit.get_mut(at + k) {
+                    *x = 0.0;
+                }
             }
             cu.status[at + k] = st;
         }

@@ -85,6 +85,42 @@ fn pick_supplier(
     best.1
 }
 
+/// The platform supplier a go-to-market buyer picks in category `ck`: the composites' supplier
+/// logit over the category's top `search_results_k` platform offerings (no incumbents), `exclude`
+/// left out, Gumbel shocks from `base`; `NONE` if there is none.
+fn pick_platform_supplier(
+    ctx: &StepCtx<'_>,
+    w: &World,
+    snap: &Snapshot,
+    base: u64,
+    ck: usize,
+    exclude: usize,
+) -> u32 {
+    let b = &ctx.p.s.b2b;
+    let fb = ctx.p.buyer_fee();
+    let o = &w.offerings;
+    let mut best = (f64::NEG_INFINITY, NONE);
+    for &s in &snap.top[ck] {
+        let su = s as usize;
+        if su == exclude {
+            continue;
+        }
+        let mut u = b.b2b_quality_weight_usd * snap.quality[su]
+            + b.b2b_reputation_weight_usd * o.reputation[su]
+            - snap.price_usd[su] * (1.0 + fb);
+        if b.b2b_logit_scale_usd > 0.0 {
+            let g = -(-unit(splitmix64(base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .ln())
+            .ln();
+            u += b.b2b_logit_scale_usd * g;
+        }
+        if u > best.0 || (u == best.0 && s < best.1) {
+            best = (u, s);
+        }
+    }
+    best.1
+}
+
 /// Runs P4: fills `buf.supply`, `buf.capacity_now`, `buf.remaining`, `buf.granted_out` and adds
 /// the input costs of composites to `snap.cost_usd`.
 pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut StepBuf) {
@@ -142,6 +178,55 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
             }
         }
     }
+    // Go-to-market platform buyers (the studio, accelerator grantees), after the composites: each
+    // picks one platform supplier per recipe slot by the supplier logit and asks for ⌊budget /
+    // Σ_k u_k p̂_k⌋ recipe units.
+    let bw = buf.gtm.buyer_width.max(1);
+    let nb = buf.gtm.buyers.len();
+    buf.gtm.buyer_supply.clear();
+    buf.gtm.buyer_supply.resize(nb * bw, (NONE, 0));
+    let fb = p.buyer_fee();
+    for b in 0..nb {
+        let buyer = &buf.gtm.buyers[b];
+        let exclude = buyer.grantee.map_or(usize::MAX, |g| g.0 as usize);
+        let base = hash_key(&[
+            key(
+                ctx.seed,
+                ctx.run,
+                ctx.step as u64,
+                EntityKind::Platform,
+                b as u64,
+                Purpose::B2b,
+            ),
+            buyer.policy as u64,
+        ]);
+        let mut unit_cost = 0.0;
+        let mut picks = Vec::with_capacity(buyer.recipe.len());
+        for (k, &(ck, u)) in buyer.recipe.iter().enumerate() {
+            let s = pick_platform_supplier(ctx, w, snap, hash_key(&[base, k as u64]), ck as usize, exclude);
+            if s != NONE {
+                unit_cost += u as f64 * snap.price_usd[s as usize] * (1.0 + fb);
+            }
+            picks.push(s);
+        }
+        if unit_cost <= 0.0 {
+            continue;
+        }
+        let units = (crate::units::nano_to_usd(buyer.budget_nano) / unit_cost).floor();
+        if units < 1.0 {
+            continue;
+        }
+        for (k, &s) in picks.iter().enumerate() {
+            buf.gtm.buyer_supply[b * bw + k].0 = s;
+            if s == NONE {
+                continue;
+            }
+            let want = (units * buyer.recipe[k].1 as f64).min(1e15) as u64;
+            requests_in[s as usize] += want;
+            let lk = hash_key(&[ctx.seed, ctx.run, ctx.step as u64, 0x57D, b as u64, k as u64]);
+            requests.push((s, lk, (n + b) as u32, k as u16, want));
+        }
+    }
     requests.sort_unstable();
 
     // Pass 2: grants, from depth 0 upward. A composite's own capacity is capped by its inputs.
@@ -184,7 +269,11 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
             );
             let mut total = 0;
             for (r, g) in requests[a..b].iter().zip(grants) {
-                buf.supply[slot(wd, r.2 as usize, r.3 as usize)].1 = g;
+                if (r.2 as usize) < n {
+                    buf.supply[slot(wd, r.2 as usize, r.3 as usize)].1 = g;
+                } else {
+                    buf.gtm.buyer_supply[(r.2 as usize - n) * bw + r.3 as usize].1 = g;
+                }
                 total += g;
             }
             buf.granted_out[s] = total;

@@ -38,7 +38,15 @@ pub fn utility(
     let price = snap.price_usd[j];
     match o.ecosystem[j] {
         Ecosystem::Platform => {
-            let gross = price * (1.0 + p.buyer_fee());
+            // The go-to-market subsidy σ lowers the customer's price; free calls lower it by their
+            // share of the job, weighted by the segment's `free_calls_sensitivity` (§7.2, §7.13).
+            let mut gross = price * (1.0 + p.buyer_fee() - snap.gtm_subsidy).max(0.0);
+            if let Some(&left) = w.gtm.free_calls_left.get(i)
+                && left > 0
+            {
+                let share = (left as f64 / n.max(1.0)).min(1.0);
+                gross *= 1.0 - seg.free_calls_sensitivity * share;
+            }
             let pl = &p.s.platform;
             // Token friction φ: exchange fee on the payment, plus channel-open gas spread over the
             // channel's life when the customer has no channel with this provider (its last one).
@@ -200,7 +208,9 @@ pub fn choose(
     if let Some(budget) = seg.budget_usd_per_step {
         let bj = best_j as usize;
         let unit_price = match w.offerings.ecosystem[bj] {
-            Ecosystem::Platform => snap.price_usd[bj] * (1.0 + p.buyer_fee()),
+            Ecosystem::Platform => {
+                snap.price_usd[bj] * (1.0 + p.buyer_fee() - snap.gtm_subsidy).max(0.0)
+            }
             Ecosystem::Incumbent(_) => snap.price_usd[bj],
         };
         if unit_price > 0.0 {

@@ -142,7 +142,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
                 &mut ledger,
                 Ecosystem::Platform,
                 c as u16,
-                g.pricing.clone(),
+                super::entry::platform_rule(p, g.pricing.clone()),
                 g.quote_currency,
                 g.price,
                 q0,
@@ -249,6 +249,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
         staking_apy: 0.0,
         price_history: [price.usd_per_token(); 2],
         developers,
+        gtm: Default::default(),
     };
     (world, ledger)
 }

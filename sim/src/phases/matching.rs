@@ -91,7 +91,7 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             } else {
                 match p.s.engine.rationing {
                     Rationing::ProRata => ration(cap, &asked, total),
-                    Rationing::Lottery => {
+                    Rationing::Lottery | Rationing::Priority => {
                         let mut left = cap;
                         asked
                             .iter()

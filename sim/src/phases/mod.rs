@@ -1,5 +1,5 @@
 //! The step schedule, one file per phase, run in order by `engine.rs`:
-//! P0 (no exogenous events yet) → P1 [`snapshot`] → P2 [`adoption`] → P3 [`pricing`] →
+//! P0 [`token`] and [`gtm`] → P1 [`snapshot`] → P2 [`adoption`] → P3 [`pricing`] →
 //! P4 [`b2b`] → P5 [`choice`] → P6 [`matching`] → P7 [`trade`] → P8 [`settlement`] →
 //! P9 [`update`] → P10 `metrics`.
 //!
@@ -11,6 +11,7 @@ pub mod b2b;
 pub mod choice;
 pub mod cost;
 pub mod entry;
+pub mod gtm;
 pub mod init;
 pub mod matching;
 pub mod pricing;
@@ -131,6 +132,8 @@ pub struct StepBuf {
     pub gas_usd: f64,
     /// Tokens the treasury paid out this step (staking rewards).
     pub treasury_outlay_tokens: i128,
+    /// Go-to-market effects and flows of the step (MODEL.md §7.13).
+    pub gtm: gtm::GtmStep,
 }
 
 /// What the exchange batch did.

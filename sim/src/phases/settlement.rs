@@ -34,28 +34,43 @@ pub fn b2b_gross_nano(ctx: &StepCtx<'_>, used: u64, granted: u64, price_usd: f64
 
 /// Before P7: what each customer and composite must pay this step (USD quotes in nano-USD
 /// including the buyer fee; token quotes as exact token amounts).
-pub fn tally_spend(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
+pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut StepBuf) {
     let fb = ctx.p.buyer_fee_ppm;
+    // Go-to-market: the subsidy σ lowers what customers pay; free calls (in fill order) are not
+    // paid by the customer at all (§7.9).
+    let sigma_ppm = buf.gtm.subsidy.map_or(0, |x| crate::units::share_to_ppm(x.1));
+    let free_on = !w.gtm.free_calls_left.is_empty();
+    buf.gtm.fill_free.clear();
+    if free_on {
+        buf.gtm.fill_free.resize(buf.fills.len(), 0);
+    }
     let n = w.customers.len();
     buf.spend_nano.clear();
     buf.spend_nano.resize(n, 0);
     buf.need_tokens.clear();
     buf.need_tokens.resize(n, 0);
     let o = &w.offerings;
-    for f in &buf.fills {
+    for (k, f) in buf.fills.iter().enumerate() {
         let j = f.offering as usize;
         if !o.is_platform(j) {
             continue;
         }
         let i = buf.jobs[f.job as usize].customer as usize;
+        let mut n = f.n;
+        if free_on {
+            let (free, left) = crate::policy::gtm::subsidy::free_part(n, w.gtm.free_calls_left[i]);
+            w.gtm.free_calls_left[i] = left;
+            buf.gtm.fill_free[k] = free;
+            n -= free;
+        }
         match o.quote[j] {
             QuoteCurrency::Usd => {
-                let g = gross_nano(f.n as u64, snap.price_usd[j]);
-                buf.spend_nano[i] += g + mul_div_ceil(g, fb as i128, PPM);
+                let g = gross_nano(n as u64, snap.price_usd[j]);
+                buf.spend_nano[i] += g + mul_div_ceil(g, fb as i128, PPM) - split_floor(g, sigma_ppm);
             }
             QuoteCurrency::Token => {
-                let g = f.n as i128 * price_base(o.price[j]);
-                buf.need_tokens[i] += g + split_floor(g, fb);
+                let g = n as i128 * price_base(o.price[j]);
+                buf.need_tokens[i] += g + split_floor(g, fb) - split_floor(g, sigma_ppm);
             }
         }
     }
@@ -79,6 +94,25 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut Step
                 buf.b2b_spend_nano[j] += g + mul_div_ceil(g, fb as i128, PPM);
             }
         }
+    }
+    // The studio buys in P7 what its platform purchases cost beyond its spend tokens.
+    let bw = buf.gtm.buyer_width;
+    let mut studio_cost = 0i128;
+    for (b, buyer) in buf.gtm.buyers.iter().enumerate() {
+        if buyer.payer != crate::ledger::Account::Studio {
+            continue;
+        }
+        for k in 0..buyer.recipe.len() {
+            let (s, units) = buf.gtm.buyer_supply[b * bw + k];
+            if s != NONE && units > 0 {
+                let g = gross_nano(units, snap.price_usd[s as usize]);
+                studio_cost += g + mul_div_ceil(g, fb as i128, PPM);
+            }
+        }
+    }
+    if studio_cost > 0 {
+        let held = buf.gtm.studio_spend_tokens_nano;
+        buf.gtm.studio_platform_buy_nano = (studio_cost - held).max(0);
     }
 }
 
@@ -111,16 +145,48 @@ fn pay_platform(
     g: i128,
     flow: Flow,
 ) -> Result<i128, SimError> {
+    let have = ledger.tokens(payer);
+    pay_platform_sub(ctx, ledger, buf, payer, have, to, g, 0, flow).map(|x| x.0)
+}
+
+/// [`pay_platform`] where the treasury covers ⌊σ·g⌋ of the gross (σ in ppm, the subsidy): the payer
+/// pays g − s − u to the provider and s + b in fees, cut to `have` (≤ its holdings). Returns the
+/// gross paid and u (which the treasury owes the provider).
+#[allow(clippy::too_many_arguments)]
+fn pay_platform_sub(
+    ctx: &StepCtx<'_>,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+    payer: Account,
+    have: i128,
+    to: u32,
+    g: i128,
+    sigma_ppm: u32,
+    flow: Flow,
+) -> Result<(i128, i128), SimError> {
     let p = ctx.p;
     let (fb, fs) = (p.buyer_fee_ppm, p.seller_fee_ppm);
-    let have = ledger.tokens(payer);
     let mut g = g;
-    if g + split_floor(g, fb) > have {
+    let debit = |g: i128| g + split_floor(g, fb) - split_floor(g, sigma_ppm).min(g - split_floor(g, fs));
+    if debit(g) > have && sigma_ppm == 0 {
         // The largest g' with g' + ⌊f_b·g'⌋ ≤ have.
         g = g.min(mul_div_floor(have, PPM, PPM + fb as i128));
+    } else if debit(g) > have {
+        // The largest g' with g' + ⌊f_b·g'⌋ − u(g') ≤ have (bisection on a monotone debit).
+        let (mut lo, mut hi) = (0i128, g);
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2;
+            if debit(mid) <= have {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        g = lo;
     }
     let (s, b) = (split_floor(g, fs), split_floor(g, fb));
-    ledger.transfer_tokens(ctx.step, payer, Account::Offering(to), g - s, flow)?;
+    let u = split_floor(g, sigma_ppm).min(g - s);
+    ledger.transfer_tokens(ctx.step, payer, Account::Offering(to), g - s - u, flow)?;
     let seller_fee_flow = if flow == Flow::B2b {
         Flow::B2bFee
     } else {
@@ -129,8 +195,8 @@ fn pay_platform(
     ledger.transfer_tokens(ctx.step, payer, Account::Treasury, s, seller_fee_flow)?;
     ledger.transfer_tokens(ctx.step, payer, Account::Treasury, b, Flow::BuyerFee)?;
     buf.settle.fees_tokens += s + b;
-    buf.received_tokens[to as usize] += g - s;
-    Ok(g)
+    buf.received_tokens[to as usize] += g - s - u;
+    Ok((g, u))
 }
 
 /// Runs P8 at batch price `pt`.
@@ -154,38 +220,67 @@ pub fn settle(
     buf.cost_usd.clear();
     buf.cost_usd.resize(n_off, 0.0);
 
-    // End-customer fills, in matching order.
+    // End-customer fills, in matching order. Go-to-market: subsidies, free calls and bonuses owed
+    // by the treasury are collected and paid after the loop, pro rata if it is short.
+    let sigma_ppm = buf.gtm.subsidy.map_or(0, |x| crate::units::share_to_ppm(x.1));
+    let free_treasury = buf.gtm.free_calls.is_some_and(|x| x.2);
+    let bonus = buf.gtm.bonus.map_or(0.0, |x| x.1);
+    let mut owed: Vec<super::gtm::TreasuryPay> = Vec::new();
     for k in 0..buf.fills.len() {
         let f = buf.fills[k];
         let j = f.offering as usize;
         let i = buf.jobs[f.job as usize].customer;
         match w.offerings.ecosystem[j] {
             Ecosystem::Platform => {
-                let g = match w.offerings.quote[j] {
+                let free = buf.gtm.fill_free.get(k).copied().unwrap_or(0);
+                let n = f.n - free;
+                let gross_of = |n: u32| match w.offerings.quote[j] {
                     QuoteCurrency::Usd => {
-                        pt.tokens_for_usd_floor(gross_nano(f.n as u64, snap.price_usd[j]))
+                        pt.tokens_for_usd_floor(gross_nano(n as u64, snap.price_usd[j]))
                     }
-                    QuoteCurrency::Token => f.n as i128 * price_base(w.offerings.price[j]),
+                    QuoteCurrency::Token => n as i128 * price_base(w.offerings.price[j]),
                 };
-                let paid = pay_platform(
+                let g = gross_of(n);
+                let have = ledger.tokens(Account::Customer(i));
+                let (paid, u) = pay_platform_sub(
                     ctx,
                     ledger,
                     buf,
                     Account::Customer(i),
+                    have,
                     f.offering,
                     g,
+                    sigma_ppm,
                     Flow::Payment,
                 )?;
                 if paid < g {
                     let paid_n = if g > 0 {
-                        mul_div_floor(f.n as i128, paid, g)
+                        mul_div_floor(n as i128, paid, g)
                     } else {
                         0
                     };
-                    buf.settle.unpaid_requests += f.n as u64 - paid_n as u64;
+                    buf.settle.unpaid_requests += n as u64 - paid_n as u64;
                 }
-                buf.settle.gross_platform_tokens += paid;
-                buf.revenue_usd[j] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm));
+                buf.settle.gross_platform_tokens += paid - u;
+                buf.revenue_usd[j] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm) - u);
+                if u > 0 {
+                    owed.push(super::gtm::TreasuryPay { to: f.offering, amount: u, gross: true });
+                }
+                if free > 0 {
+                    buf.gtm.free_calls_used += free as u64;
+                    if free_treasury {
+                        let gf = gross_of(free);
+                        owed.push(super::gtm::TreasuryPay {
+                            to: f.offering,
+                            amount: gf - split_floor(gf, p.seller_fee_ppm),
+                            gross: true,
+                        });
+                    }
+                }
+                if bonus > 0.0 {
+                    let b = pt.tokens_for_usd_floor(usd_to_nano(bonus * f.n as f64));
+                    owed.push(super::gtm::TreasuryPay { to: f.offering, amount: b, gross: false });
+                }
             }
             Ecosystem::Incumbent(_) => {
                 let g = gross_nano(f.n as u64, snap.price_usd[j]);
@@ -199,6 +294,17 @@ pub fn settle(
                 buf.settle.incumbent_usd += g;
                 buf.revenue_usd[j] += nano_to_usd(g);
             }
+        }
+    }
+
+    if !owed.is_empty() {
+        let paid = super::gtm::treasury_payments(ctx, w, ledger, buf, &owed, pt)?;
+        for (r, x) in owed.iter().zip(paid) {
+            if r.gross {
+                buf.settle.gross_platform_tokens += x;
+            }
+            buf.received_tokens[r.to as usize] += x;
+            buf.revenue_usd[r.to as usize] += tok_usd(x);
         }
     }
 
@@ -249,6 +355,43 @@ pub fn settle(
             }
         }
     }
+
+    // Platform buyers of the go-to-market strategies (the studio, accelerator grantees).
+    let bw = buf.gtm.buyer_width;
+    for b in 0..buf.gtm.buyers.len() {
+        let buyer = buf.gtm.buyers[b].clone();
+        let mut earmark = buyer.grantee.map_or(i128::MAX, |x| x.1);
+        for k in 0..buyer.recipe.len() {
+            let (s, units) = buf.gtm.buyer_supply[b * bw + k];
+            if s == NONE || units == 0 {
+                continue;
+            }
+            let su = s as usize;
+            buf.served[su] += units;
+            let g = pt.tokens_for_usd_floor(gross_nano(units, snap.price_usd[su]));
+            let have = ledger.tokens(buyer.payer).min(earmark);
+            let (paid, _) =
+                pay_platform_sub(ctx, ledger, buf, buyer.payer, have, s, g, 0, Flow::B2b)?;
+            let debit = paid + split_floor(paid, p.buyer_fee_ppm);
+            if earmark != i128::MAX {
+                earmark -= debit;
+            }
+            buf.settle.gross_b2b_tokens += paid;
+            buf.gtm.buyer_gross_tokens += paid;
+            buf.revenue_usd[su] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm));
+            if let Some((j, _)) = buyer.grantee {
+                buf.cost_usd[j as usize] += tok_usd(debit);
+            }
+        }
+        if let Some((j, e)) = buyer.grantee
+            && let Some(g) = w.gtm.grantees.get_mut(&j)
+        {
+            g.earmark = (g.earmark - (e - earmark)).max(0);
+        }
+    }
+
+    // Treasury USD obligations (salaries, marketing), oldest first, from its cash.
+    super::gtm::pay_obligations(ctx, w, ledger, buf)?;
 
     // Costs: fixed cost of platform firms, compute (reserved: the whole capacity; on demand and
     // incumbents: per request served), paid to the outside world.

@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub quality: Vec<f64>,
     /// Onboarded customers per segment.
     pub onboarded_by_segment: Vec<u64>,
+    /// The go-to-market subsidy σ of this step (share of the gross the treasury pays; set after P0).
+    pub gtm_subsidy: f64,
 }
 
 /// Ranking score r^a·q^b of MODEL.md §7.8.
@@ -58,7 +60,12 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         let c = o.category[j] as usize;
         match o.ecosystem[j] {
             Ecosystem::Platform => {
-                by_cat[c].push((score(p, o.reputation[j], o.quality[j]), j as u32))
+                // Accelerator publicity: score × (1 + boost) while it lasts (§7.8, §7.13).
+                let boost = match w.gtm.visibility.get(&(j as u32)) {
+                    Some(&(b, until)) if w.step < until => 1.0 + b,
+                    _ => 1.0,
+                };
+                by_cat[c].push((score(p, o.reputation[j], o.quality[j]) * boost, j as u32))
             }
             Ecosystem::Incumbent(_) => incumbents_in[c].push(j as u32),
         }
@@ -101,6 +108,7 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         platform_same,
         quality: o.quality.clone(),
         onboarded_by_segment: w.onboarded_by_segment.clone(),
+        gtm_subsidy: 0.0,
     }
 }
 

@@ -120,6 +120,13 @@ pub fn trade(
         } else if o.active[j] {
             // Tokens received `hold` steps ago sit in this ring slot (it is overwritten in P8).
             sell = split_floor(o.received_ring[j * hold + slot], sell_ppm);
+            // An accelerator grantee also sells its share of the tokens vested (§7.13).
+            if let Some(g) = w.gtm.grantees.get_mut(&(j as u32)) {
+                let s = g.to_sell.min(wallet - sell.min(wallet)).max(0);
+                buf.gtm.grantee_sell_tokens += s;
+                sell += s;
+                g.to_sell = 0;
+            }
             let cash = ledger.usd(Account::Offering(j as u32));
             if cash < 0 {
                 sell += mul_div_ceil(-cash, mid.den, mid.num.max(1));
@@ -162,17 +169,39 @@ pub fn trade(
     }
     buf.speculator_flow = spec;
 
+    // Go-to-market orders: treasury sells, buyback, the studio's buys, airdrop sells.
+    let mut committed = std::collections::BTreeMap::new();
+    for &(a, _, _) in &buf.gtm.airdrop_sells {
+        committed.insert(a, 0i128);
+    }
+    if !committed.is_empty() {
+        for x in &cust {
+            if let Some(v) = committed.get_mut(&Account::Customer(x.0)) {
+                *v += x.2;
+            }
+        }
+        for x in &firm {
+            if let Some(v) = committed.get_mut(&Account::Offering(x.0)) {
+                *v += x.2;
+            }
+        }
+    }
+    let extra = super::gtm::orders(ctx, w, ledger, buf, &|a| {
+        committed.get(&a).copied().unwrap_or(0)
+    });
     let buys: Vec<i128> = cust
         .iter()
         .map(|x| x.1)
         .chain(firm.iter().map(|x| x.1))
         .chain([spec.0])
+        .chain(extra.iter().map(|x| x.buy))
         .collect();
     let sells: Vec<i128> = cust
         .iter()
         .map(|x| x.2)
         .chain(firm.iter().map(|x| x.2))
         .chain([spec.1])
+        .chain(extra.iter().map(|x| x.sell))
         .collect();
     let exact: Vec<i128> = cust.iter().map(|x| x.3).collect();
     let pool = Pool {
@@ -196,15 +225,19 @@ pub fn trade(
             Account::Customer(cust[k].0)
         } else if k < nc + nf {
             Account::Offering(firm[k - nc].0)
-        } else {
+        } else if k == nc + nf {
             Account::Speculators
+        } else {
+            extra[k - nc - nf - 1].tok
         }
     };
     let fiat = |k: usize| {
-        if k < nc || k >= nc + nf {
+        if k < nc || k == nc + nf {
             Account::External
-        } else {
+        } else if k < nc + nf {
             Account::Offering(firm[k - nc].0)
+        } else {
+            extra[k - nc - nf - 1].fiat
         }
     };
     for k in 0..buys.len() {
@@ -247,6 +280,18 @@ pub fn trade(
     debug_assert_eq!(ledger.tokens(Account::Pool), r.pool_after.tokens);
     buf.exchange.buy_usd = buys.iter().sum::<i128>() + r.exact_paid.iter().sum::<i128>();
     buf.exchange.sell_tokens = sells.iter().sum();
+    let x0 = nc + nf + 1;
+    super::gtm::after_trade(
+        ctx,
+        w,
+        ledger,
+        buf,
+        &extra,
+        &buys[x0..],
+        &sells[x0..],
+        &r.tokens_out[x0..],
+    )?;
+    let o = &mut w.offerings;
 
     // Exited firms: after their sale, cash is withdrawn (or the debt written off).
     for j in 0..o.len() {

@@ -113,7 +113,8 @@ pub fn update(
     }
     let groups: Vec<usize> = (0..n_off).map(group).collect();
 
-    // Offerings.
+    // Offerings. In-house firms funded by the treasury do not exit for low profit (§7.13).
+    let inhouse = &w.gtm.inhouse;
     let o = &mut w.offerings;
     let cr = pl.reputation_conservatism;
     let served_platform_by_cat = {
@@ -201,7 +202,9 @@ pub fn update(
             };
             let cash = nano_to_usd(ledger.usd(Account::Offering(j as u32)));
             let broke = cash < -pr.max_debt_usd;
-            let tired = pr.exit_patience_steps > 0 && o.loss_steps[j] >= pr.exit_patience_steps;
+            let tired = pr.exit_patience_steps > 0
+                && o.loss_steps[j] >= pr.exit_patience_steps
+                && !inhouse.contains_key(&(j as u32));
             if broke || tired {
                 o.active[j] = false;
                 o.exited[j] = ctx.step;

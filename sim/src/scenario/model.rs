@@ -131,6 +131,8 @@ pub enum Rationing {
     Lottery,
     /// Each intent gets ⌊n·K/Σn⌋, remainders by largest remainder, ties by key.
     ProRata,
+    /// Intents of the offering's subscribers first, then the others by lottery.
+    Priority,
 }
 
 /// `[engine]`.
@@ -295,6 +297,8 @@ pub struct Segment {
     pub network_weight_dist: Dist,
     /// Whether the outside option (utility 0) is in the choice set.
     pub outside_option: bool,
+    /// How much free calls (`gtm` `subsidy`) lower the price a customer sees in choice, in [0, 1].
+    pub free_calls_sensitivity: f64,
 }
 
 impl Default for Segment {
@@ -326,6 +330,7 @@ impl Default for Segment {
             bass_q: 0.38,
             network_weight_dist: Dist::one(),
             outside_option: true,
+            free_calls_sensitivity: 1.0,
         }
     }
 }
@@ -790,6 +795,9 @@ pub struct PricingParams {
     pub reprice_every: u32,
     /// ε_margin: the utility edge `undercut_incumbent` in `utility_parity` mode leaves (USD).
     pub epsilon_margin_usd: f64,
+    /// `"none"`, or a pricing-rule `kind` that every platform offering uses instead of its own (with
+    /// the rule's default parameters): initial groups, entrants, in-house and seeded firms.
+    pub platform_rule_override: String,
 }
 
 impl Default for PricingParams {
@@ -799,6 +807,7 @@ impl Default for PricingParams {
             price_cap_usd: None,
             reprice_every: 1,
             epsilon_margin_usd: 1e-4,
+            platform_rule_override: "none".into(),
         }
     }
 }
@@ -837,6 +846,8 @@ pub struct DeveloperParams {
     pub entrant_cash_usd: f64,
     /// Markup over marginal cost of an entrant's price in a category with no platform price.
     pub entrant_markup: f64,
+    /// Pricing rule kind → share of entrants that use it (default parameters); empty = `fixed`.
+    pub developer_pricing_mix: BTreeMap<String, f64>,
 }
 
 impl Default for DeveloperParams {
@@ -856,6 +867,12 @@ impl Default for DeveloperParams {
             category_demand_alpha: 0.1,
             entrant_cash_usd: 1_000.0,
             entrant_markup: 0.3,
+            developer_pricing_mix: BTreeMap::from([
+                ("cost_plus".to_string(), 0.4),
+                ("undercut_incumbent".to_string(), 0.3),
+                ("surge".to_string(), 0.2),
+                ("profit_hill_climb".to_string(), 0.1),
+            ]),
         }
     }
 }
@@ -872,6 +889,10 @@ pub struct TokenParams {
     pub pool_share: f64,
     /// Initial treasury cash (USD, issued from the outside world).
     pub treasury_usd: f64,
+    /// Most of its tokens the treasury sells per step to pay its queued USD obligations.
+    pub treasury_max_sell_share_per_step: f64,
+    /// Floor price (USD per token) at which grants fixed in USD are converted into tokens (0 = off).
+    pub grant_price_floor_usd: f64,
     /// `[token.emission]`: new tokens minted on a schedule.
     pub emission: EmissionParams,
     /// `[token.staking]`: staking windows and rewards.
@@ -885,6 +906,8 @@ impl Default for TokenParams {
             treasury_share: 0.4,
             pool_share: 0.1,
             treasury_usd: 0.0,
+            treasury_max_sell_share_per_step: 0.001,
+            grant_price_floor_usd: 0.0,
             emission: EmissionParams::default(),
             staking: StakingParams::default(),
         }
@@ -1069,12 +1092,31 @@ impl Default for ExchangeParams {
     }
 }
 
-/// `[gtm]`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+/// `[gtm]`: go-to-market strategies (MODEL.md §7.13), composed in order.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct GtmParams {
-    /// Active policies, in order.
+    /// Strategies, in order (the order of their outlays and obligations).
     pub policies: Vec<GtmPolicy>,
+    /// Cap on all strategies' treasury outlays per step (USD); absent = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gtm_budget_usd_per_step: Option<f64>,
+    /// The arm to run: strategies whose `arms` list is not empty run only when it holds this name.
+    pub arm: String,
+    /// A strategy whose oldest unpaid USD obligation is this many steps old stops (the treasury
+    /// cannot pay it).
+    pub unpaid_stop_steps: u32,
+}
+
+impl Default for GtmParams {
+    fn default() -> Self {
+        GtmParams {
+            policies: Vec::new(),
+            gtm_budget_usd_per_step: None,
+            arm: String::new(),
+            unpaid_stop_steps: 60,
+        }
+    }
 }
 
 /// `[output]`.

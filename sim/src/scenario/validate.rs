@@ -134,7 +134,129 @@ impl Checker<'_> {
         self.token(&s.token)?;
         self.exchange(&s.exchange)?;
         self.extensions(s)?;
+        self.gtm(s)?;
         self.output(&s.output)
+    }
+
+    /// `[gtm]`, the go-to-market keys of `[token]`, `[developers] developer_pricing_mix`,
+    /// `[pricing] platform_rule_override` and `free_calls_sensitivity`.
+    fn gtm(&self, s: &Scenario) -> Res {
+        use crate::policy::gtm::{CheckCtx, GtmPolicy};
+        use crate::policy::pricing::PricingRule;
+        let t = &s.token;
+        self.f(
+            "token.treasury_max_sell_share_per_step",
+            t.treasury_max_sell_share_per_step,
+            UNIT,
+        )?;
+        self.f(
+            "token.grant_price_floor_usd",
+            t.grant_price_floor_usd,
+            R::In(0.0, 1e3),
+        )?;
+        for (i, g) in s.segments.iter().enumerate() {
+            self.f(
+                &format!("segments[{i}].free_calls_sensitivity"),
+                g.free_calls_sensitivity,
+                UNIT,
+            )?;
+        }
+        let kinds: Vec<&'static str> = PricingRule::examples()
+            .iter()
+            .map(|r| r.kind())
+            .filter(|k| *k != "monopoly_oracle")
+            .collect();
+        let mut total = 0.0;
+        for (kind, &share) in &s.developers.developer_pricing_mix {
+            let key = format!("developers.developer_pricing_mix.{kind}");
+            if !kinds.contains(&kind.as_str()) {
+                return Err(self
+                    .err(&key, format!("unknown pricing rule `{kind}` (one of {})", kinds.join(", ")))
+                    .with_suggestion(nearest(kind, kinds.iter().copied())));
+            }
+            self.f(&key, share, NONNEG)?;
+            total += share;
+        }
+        if !s.developers.developer_pricing_mix.is_empty() && total <= 0.0 {
+            return Err(self.err(
+                "developers.developer_pricing_mix",
+                "the shares must not all be 0 (leave the table empty for `fixed`)",
+            ));
+        }
+        let o = s.pricing.platform_rule_override.as_str();
+        if o != "none" {
+            if !kinds.contains(&o) {
+                return Err(self
+                    .err(
+                        "pricing.platform_rule_override",
+                        format!("must be \"none\" or a pricing rule kind, got `{o}`"),
+                    )
+                    .with_suggestion(nearest(o, kinds.iter().copied().chain(["none"]))));
+            }
+            if o == "surge"
+                && s.providers.initial.iter().any(|g| {
+                    g.capacity_mode == super::model::CapacityMode::OnDemand
+                })
+            {
+                return Err(self.err(
+                    "pricing.platform_rule_override",
+                    "`surge` needs reserved capacity, and some [[providers.initial]] group is on_demand",
+                ));
+            }
+        }
+        let g = &s.gtm;
+        if let Some(cap) = g.gtm_budget_usd_per_step {
+            self.f("gtm.gtm_budget_usd_per_step", cap, R::Gt(0.0))?;
+        }
+        self.n(
+            "gtm.unpaid_stop_steps",
+            g.unpaid_stop_steps.into(),
+            R::In(1.0, 100_000.0),
+        )?;
+        let arms: BTreeSet<&str> = g
+            .policies
+            .iter()
+            .flat_map(|p| p.common().arms.iter().map(|a| a.as_str()))
+            .collect();
+        if !g.arm.is_empty() && !arms.contains(g.arm.as_str()) {
+            return Err(self
+                .err(
+                    "gtm.arm",
+                    format!(
+                        "no policy runs in arm `{}` (arms named by the policies: {})",
+                        g.arm,
+                        arms.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .with_suggestion(nearest(&g.arm, arms.iter().copied())));
+        }
+        let categories: Vec<String> = s.categories.iter().map(|c| c.name.clone()).collect();
+        let composite: Vec<bool> = s.categories.iter().map(|c| !c.recipe.is_empty()).collect();
+        let segments: Vec<String> = s.segments.iter().map(|x| x.name.clone()).collect();
+        let cx = CheckCtx {
+            categories: &categories,
+            composite: &composite,
+            segments: &segments,
+            steps: s.run.steps,
+        };
+        for (i, p) in g.policies.iter().enumerate() {
+            if let Err((key, msg)) = p.check(&cx) {
+                return Err(self.err(&format!("gtm.policies[{i}].{key}"), msg));
+            }
+            if let GtmPolicy::Subsidy(x) = p
+                && x.subsidy_share > 1.0 - s.platform.seller_fee_rate + 1e-12
+            {
+                return Err(self.err(
+                    &format!("gtm.policies[{i}].subsidy_share"),
+                    format!(
+                        "must be <= 1 - platform.seller_fee_rate = {}, got {}",
+                        1.0 - s.platform.seller_fee_rate,
+                        x.subsidy_share
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Keys added with the full market mechanics (token supply, exchange models, speculators,

@@ -4,6 +4,7 @@
 
 mod customers;
 mod developers;
+pub mod gtm;
 mod offerings;
 
 pub use customers::{Customers, Status};
@@ -54,4 +55,6 @@ pub struct World {
     pub staking_apy: f64,
     /// Batch prices of the last two steps (USD per token), for speculators' momentum.
     pub price_history: [f64; 2],
+    /// Go-to-market state (MODEL.md §7.13).
+    pub gtm: gtm::GtmState,
 }

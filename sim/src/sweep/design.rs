@@ -61,7 +61,7 @@ impl Design {
     pub fn new(spec: &SweepSpec) -> Result<Design, String> {
         let specs: Vec<ParamSpec> = spec.parameters.iter().map(|p| p.spec.clone()).collect();
         let d = specs.len() as u64;
-        let lens: Vec<u64> = specs.iter().map(|s| s.len().unwrap_or(1)).collect();
+        let lens: Vec<u64> = specs.iter().map(|s| s.count().unwrap_or(1)).collect();
         let mut strides = vec![1u64; specs.len()];
         for j in (0..specs.len().saturating_sub(1)).rev() {
             strides[j] = strides[j + 1].saturating_mul(lens[j + 1]);
@@ -165,9 +165,17 @@ impl Design {
                 .iter()
                 .zip(&self.strides)
                 .map(|(s, &stride)| {
-                    let n = s.len().unwrap_or(1);
-                    let i = if self.kind == DesignKind::Grid { (point / stride) % n } else { point };
-                    if n > 1 { i as f64 / (n - 1) as f64 } else { 0.0 }
+                    let n = s.count().unwrap_or(1);
+                    let i = if self.kind == DesignKind::Grid {
+                        (point / stride) % n
+                    } else {
+                        point
+                    };
+                    if n > 1 {
+                        i as f64 / (n - 1) as f64
+                    } else {
+                        0.0
+                    }
                 })
                 .collect(),
             DesignKind::Random => (0..d as u64)
@@ -179,7 +187,8 @@ impl Design {
                     .map(|j| {
                         let stratum = permute(point, n, hash_key(&[self.seed, TAG_LHS_PERM, j]));
                         let jitter =
-                            Stream::from_key(hash_key(&[self.seed, TAG_LHS_JITTER, point, j])).uniform();
+                            Stream::from_key(hash_key(&[self.seed, TAG_LHS_JITTER, point, j]))
+                                .uniform();
                         (stratum as f64 + jitter) / n as f64
                     })
                     .collect()
@@ -213,7 +222,9 @@ impl Design {
                 }
                 // Levels are multiples of 1/(p − 1): snap away rounding drift.
                 let p1 = f64::from(self.levels - 1);
-                x.iter().map(|v| ((v * p1).round() / p1).clamp(0.0, 1.0)).collect()
+                x.iter()
+                    .map(|v| ((v * p1).round() / p1).clamp(0.0, 1.0))
+                    .collect()
             }
         }
     }
@@ -222,7 +233,10 @@ impl Design {
     pub fn morris_step(&self, t: u64, step: usize) -> MorrisStep {
         let (_, order, dirs) = self.trajectory(t);
         let factor = order[step - 1];
-        MorrisStep { factor, sign: dirs[factor] }
+        MorrisStep {
+            factor,
+            sign: dirs[factor],
+        }
     }
 
     /// Morris trajectory `t`: its first point, factor order and directions.

@@ -68,8 +68,14 @@ impl Shard {
         let (k, n) = text
             .split_once('/')
             .ok_or_else(|| format!("expected K/N (like 0/4), got `{text}`"))?;
-        let k: u64 = k.trim().parse().map_err(|_| format!("K in `{text}` is not a whole number"))?;
-        let n: u64 = n.trim().parse().map_err(|_| format!("N in `{text}` is not a whole number"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("K in `{text}` is not a whole number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("N in `{text}` is not a whole number"))?;
         if n == 0 || k >= n {
             return Err(format!("need 0 <= K < N, got K = {k}, N = {n}"));
         }
@@ -92,7 +98,11 @@ impl Slice {
     }
 
     pub fn len(&self) -> u64 {
-        if self.k >= self.n_runs { 0 } else { (self.n_runs - self.k).div_ceil(self.n) }
+        if self.k >= self.n_runs {
+            0
+        } else {
+            (self.n_runs - self.k).div_ceil(self.n)
+        }
     }
 
     pub fn run_id(&self, pos: u64) -> u64 {
@@ -109,6 +119,9 @@ pub struct ManifestHead {
     pub scenario: String,
     /// Hash of the resolved base scenario.
     pub base_scenario_hash: String,
+    /// A sweep file's `[overrides]` of its base, as `--set` strings (already in the hash).
+    #[serde(default)]
+    pub overrides: Vec<String>,
     /// The design.
     pub design: DesignKind,
     /// The design's seed.
@@ -157,11 +170,16 @@ struct RunEntry<'a> {
     error: Option<&'a str>,
 }
 
+/// Emits one manifest entry: the run, its status and its error.
+pub(crate) type Emit<'e> = dyn FnMut(RunSpec, &str, &str) -> std::io::Result<()> + 'e;
+/// Calls its argument once per run, in run order.
+pub(crate) type RunsSource<'s> = dyn FnMut(&mut Emit<'_>) -> Result<(), SweepError> + 's;
+
 /// Writes manifest.json atomically: the head, pretty-printed, then one line per run.
 pub(crate) fn write_manifest(
     dir: &Path,
     head: &ManifestHead,
-    runs: &mut dyn FnMut(&mut dyn FnMut(RunSpec, &str, &str) -> std::io::Result<()>) -> Result<(), SweepError>,
+    runs: &mut RunsSource<'_>,
 ) -> Result<(), SweepError> {
     let path = dir.join(MANIFEST);
     let err = io_err("write", &path);
@@ -187,7 +205,8 @@ pub(crate) fn write_manifest(
         first = false;
         serde_json::to_writer(&mut f, &e).map_err(std::io::Error::other)
     })?;
-    f.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" }).map_err(&err)?;
+    f.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" })
+        .map_err(&err)?;
     f.commit().map_err(&err)
 }
 
@@ -199,10 +218,12 @@ pub(crate) fn read_head(dir: &Path) -> Result<Option<ManifestHead>, SweepError> 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err("read", &path)(e)),
     };
-    serde_json::from_reader(BufReader::new(f)).map(Some).map_err(|e| SweepError::Folder {
-        path: path.display().to_string(),
-        message: format!("not a sweep manifest of this program version ({e})"),
-    })
+    serde_json::from_reader(BufReader::new(f))
+        .map(Some)
+        .map_err(|e| SweepError::Folder {
+            path: path.display().to_string(),
+            message: format!("not a sweep manifest of this program version ({e})"),
+        })
 }
 
 /// The first top-level key where two heads differ, for messages.
@@ -213,15 +234,24 @@ pub(crate) fn head_difference(a: &ManifestHead, b: &ManifestHead) -> Option<Stri
         return Some("manifest".into());
     };
     let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-    keys.into_iter()
-        .find(|k| x.get(*k) != y.get(*k))
-        .map(|k| {
-            let show = |v: Option<&serde_json::Value>| {
-                let s = v.map_or("(none)".to_string(), |v| v.to_string());
-                if s.len() > 80 { format!("{}…", &s[..s.char_indices().nth(80).map_or(s.len(), |(i, _)| i)]) } else { s }
-            };
-            format!("`{k}` is {} there but {} here", show(x.get(k)), show(y.get(k)))
-        })
+    keys.into_iter().find(|k| x.get(*k) != y.get(*k)).map(|k| {
+        let show = |v: Option<&serde_json::Value>| {
+            let s = v.map_or("(none)".to_string(), |v| v.to_string());
+            if s.len() > 80 {
+                format!(
+                    "{}…",
+                    &s[..s.char_indices().nth(80).map_or(s.len(), |(i, _)| i)]
+                )
+            } else {
+                s
+            }
+        };
+        format!(
+            "`{k}` is {} there but {} here",
+            show(x.get(k)),
+            show(y.get(k))
+        )
+    })
 }
 
 /// The header line of runs.csv.
@@ -257,7 +287,11 @@ pub(crate) fn format_row(
     fields.extend(values.iter().map(value_field));
     if ok {
         fields.extend(metrics.iter().zip(integer).map(|(&v, &int)| {
-            if int && v.is_finite() { format!("{v:.0}") } else { fmt_f64(v) }
+            if int && v.is_finite() {
+                format!("{v:.0}")
+            } else {
+                fmt_f64(v)
+            }
         }));
     } else {
         fields.extend(metrics.iter().map(|_| String::new()));
@@ -283,7 +317,9 @@ pub(crate) struct Row {
 
 /// Parses one runs.csv line.
 pub(crate) fn parse_row(line: &[u8], width: usize) -> Option<Row> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line);
     let mut rec = csv::StringRecord::new();
     if !rdr.read_record(&mut rec).ok()? || rec.len() != width {
         return None;
@@ -302,7 +338,12 @@ pub(crate) fn parse_row(line: &[u8], width: usize) -> Option<Row> {
         _ => return None,
     };
     let error = rec.get(6)?.to_string();
-    Some(Row { spec, ok, error, record: rec })
+    Some(Row {
+        spec,
+        ok,
+        error,
+        record: rec,
+    })
 }
 
 /// Reads the complete lines of an append-only file, truncating a partial last line (left by a
@@ -321,13 +362,18 @@ pub(crate) fn complete_lines(
     let (mut good, mut n) = (0u64, 0u64);
     loop {
         line.clear();
-        let got = r.read_until(b'\n', &mut line).map_err(io_err("read", path))?;
+        let got = r
+            .read_until(b'\n', &mut line)
+            .map_err(io_err("read", path))?;
         if got == 0 {
             break;
         }
         if line.last() != Some(&b'\n') {
             // A partial last line: cut it off.
-            let f = OpenOptions::new().write(true).open(path).map_err(io_err("truncate", path))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io_err("truncate", path))?;
             f.set_len(good).map_err(io_err("truncate", path))?;
             f.sync_all().map_err(io_err("truncate", path))?;
             break;
@@ -352,7 +398,11 @@ impl RunsWriter {
         let runs_path = dir.join(RUNS);
         let journal_path = dir.join(JOURNAL);
         let open = |p: &Path| {
-            OpenOptions::new().create(true).append(true).open(p).map_err(io_err("open", p))
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(io_err("open", p))
         };
         Ok(RunsWriter {
             runs: BufWriter::new(open(&runs_path)?),
@@ -364,7 +414,9 @@ impl RunsWriter {
 
     /// Appends rows to runs.csv (no flush).
     pub fn write(&mut self, line: &[u8]) -> Result<(), SweepError> {
-        self.runs.write_all(line).map_err(io_err("write", &self.runs_path))
+        self.runs
+            .write_all(line)
+            .map_err(io_err("write", &self.runs_path))
     }
 
     /// Hands the rows written so far to the operating system.
@@ -382,12 +434,15 @@ impl RunsWriter {
     /// Flushes and syncs runs.csv and removes the journal (every row is in runs.csv).
     pub fn close(mut self, complete: bool) -> Result<(), SweepError> {
         self.flush()?;
-        self.journal.flush().map_err(io_err("write", &self.journal_path))?;
+        self.journal
+            .flush()
+            .map_err(io_err("write", &self.journal_path))?;
         let f = self.runs.get_ref();
         f.sync_all().map_err(io_err("sync", &self.runs_path))?;
         if complete {
             drop(self.journal);
-            std::fs::remove_file(&self.journal_path).map_err(io_err("remove", &self.journal_path))?;
+            std::fs::remove_file(&self.journal_path)
+                .map_err(io_err("remove", &self.journal_path))?;
         }
         Ok(())
     }
@@ -395,18 +450,31 @@ impl RunsWriter {
 
 /// Creates runs.csv with its header, atomically.
 pub(crate) fn create_runs(dir: &Path, head: &ManifestHead) -> Result<(), SweepError> {
-    crate::output::write_atomic(&dir.join(RUNS), &runs_header(head)).map_err(io_err("write", &dir.join(RUNS)))
+    crate::output::write_atomic(&dir.join(RUNS), &runs_header(head))
+        .map_err(io_err("write", &dir.join(RUNS)))
 }
 
 /// Streams the step rows of one run to `steps/run_<id>.<ext>`.
 pub(crate) enum StepsWriter {
-    Csv { w: csv::Writer<AtomicFile>, path: PathBuf, run_id: String },
+    Csv {
+        w: Box<csv::Writer<AtomicFile>>,
+        path: PathBuf,
+        run_id: String,
+    },
     #[cfg(feature = "parquet")]
-    Parquet { rows: super::parquet::StepRows, path: PathBuf },
+    Parquet {
+        rows: super::parquet::StepRows,
+        path: PathBuf,
+    },
 }
 
 impl StepsWriter {
-    pub fn create(dir: &Path, run_id: u64, format: Format, columns: &Columns) -> Result<StepsWriter, SweepError> {
+    pub fn create(
+        dir: &Path,
+        run_id: u64,
+        format: Format,
+        columns: &Columns,
+    ) -> Result<StepsWriter, SweepError> {
         let names = &columns.names;
         let path = dir.join(super::Sweep::steps_file(run_id, format));
         match format {
@@ -419,14 +487,22 @@ impl StepsWriter {
                     path: path.display().to_string(),
                     source: std::io::Error::other(e),
                 })?;
-                Ok(StepsWriter::Csv { w, path, run_id: run_id.to_string() })
+                Ok(StepsWriter::Csv {
+                    w: Box::new(w),
+                    path,
+                    run_id: run_id.to_string(),
+                })
             }
             #[cfg(feature = "parquet")]
-            Format::Parquet => Ok(StepsWriter::Parquet { rows: super::parquet::StepRows::new(run_id, columns), path }),
+            Format::Parquet => Ok(StepsWriter::Parquet {
+                rows: super::parquet::StepRows::new(run_id, columns),
+                path,
+            }),
             #[cfg(not(feature = "parquet"))]
             Format::Parquet => Err(SweepError::Parquet {
                 path: path.display().to_string(),
-                message: "this build has no Parquet support (build with `--features parquet`)".into(),
+                message: "this build has no Parquet support (build with `--features parquet`)"
+                    .into(),
             }),
         }
     }
@@ -488,7 +564,8 @@ pub(crate) fn finalize(dir: &Path, head: &ManifestHead, design: &Design) -> Resu
                 return Ok(());
             }
             let row = parse_row(line, width).ok_or_else(|| bad_row(&path, line))?;
-            emit(row.spec, if row.ok { "ok" } else { "failed" }, &row.error).map_err(io_err("write", &dir.join(MANIFEST)))
+            emit(row.spec, if row.ok { "ok" } else { "failed" }, &row.error)
+                .map_err(io_err("write", &dir.join(MANIFEST)))
         })?;
         Ok(())
     })
@@ -515,7 +592,11 @@ fn write_points(dir: &Path, head: &ManifestHead, design: &Design) -> Result<Vec<
     let path = dir.join(POINTS);
     let err = io_err("write", &path);
     let mut out = csv::Writer::from_writer(AtomicFile::create(&path).map_err(&err)?);
-    let csv_err = |e: csv::Error| SweepError::Io { action: "write", path: path.display().to_string(), source: std::io::Error::other(e) };
+    let csv_err = |e: csv::Error| SweepError::Io {
+        action: "write",
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    };
     let mut header: Vec<String> = vec!["point_id".into()];
     header.extend(head.parameters.iter().cloned());
     header.extend(["n_runs".to_string(), "n_ok".to_string()]);
@@ -528,10 +609,20 @@ fn write_points(dir: &Path, head: &ManifestHead, design: &Design) -> Result<Vec<
 
     let runs_path = dir.join(RUNS);
     let mut group: Vec<Row> = Vec::new();
-    let mut flush = |group: &mut Vec<Row>, out: &mut csv::Writer<AtomicFile>| -> Result<(), SweepError> {
-        let Some(first) = group.first() else { return Ok(()) };
+    let mut flush = |group: &mut Vec<Row>,
+                     out: &mut csv::Writer<AtomicFile>|
+     -> Result<(), SweepError> {
+        let Some(first) = group.first() else {
+            return Ok(());
+        };
         let mut rec: Vec<String> = vec![first.spec.point_id.to_string()];
-        rec.extend((0..d).map(|j| first.record.get(RUN_COLUMNS.len() + j).unwrap_or("").to_string()));
+        rec.extend((0..d).map(|j| {
+            first
+                .record
+                .get(RUN_COLUMNS.len() + j)
+                .unwrap_or("")
+                .to_string()
+        }));
         let ok: Vec<&Row> = group.iter().filter(|r| r.ok).collect();
         rec.push(group.len().to_string());
         rec.push(ok.len().to_string());
@@ -568,7 +659,10 @@ fn write_points(dir: &Path, head: &ManifestHead, design: &Design) -> Result<Vec<
             return Ok(());
         }
         let row = parse_row(line, width).ok_or_else(|| bad_row(&runs_path, line))?;
-        if group.first().is_some_and(|g| g.spec.point_id != row.spec.point_id) {
+        if group
+            .first()
+            .is_some_and(|g| g.spec.point_id != row.spec.point_id)
+        {
             flush(&mut group, &mut out)?;
         }
         group.push(row);
@@ -585,15 +679,30 @@ fn write_points(dir: &Path, head: &ManifestHead, design: &Design) -> Result<Vec<
 }
 
 /// sensitivity.csv of a Sobol' or Morris design, per metric and parameter.
-fn write_sensitivity(dir: &Path, head: &ManifestHead, design: &Design, means: &[f64]) -> Result<(), SweepError> {
+fn write_sensitivity(
+    dir: &Path,
+    head: &ManifestHead,
+    design: &Design,
+    means: &[f64],
+) -> Result<(), SweepError> {
     let path = dir.join(SENSITIVITY);
     let m = head.metrics.len();
     let d = head.parameters.len();
-    let column = |k: usize| -> Vec<f64> { means.iter().skip(k).step_by(m.max(1)).copied().collect() };
+    let column =
+        |k: usize| -> Vec<f64> { means.iter().skip(k).step_by(m.max(1)).copied().collect() };
     let mut w = csv::Writer::from_writer(Vec::new());
     match design.kind() {
         DesignKind::Sobol => {
-            let _ = w.write_record(["metric", "parameter", "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi"]);
+            let _ = w.write_record([
+                "metric",
+                "parameter",
+                "S1",
+                "S1_lo",
+                "S1_hi",
+                "ST",
+                "ST_lo",
+                "ST_hi",
+            ]);
             for (k, name) in head.metrics.iter().enumerate() {
                 let idx = sobol_indices(&column(k), d, head.sweep.bootstrap, BOOTSTRAP_SEED);
                 for (p, s) in head.parameters.iter().zip(idx) {
@@ -607,7 +716,11 @@ fn write_sensitivity(dir: &Path, head: &ManifestHead, design: &Design, means: &[
         DesignKind::Morris => {
             let _ = w.write_record(["metric", "parameter", "mu_star", "mu", "sigma"]);
             for (k, name) in head.metrics.iter().enumerate() {
-                for (p, s) in head.parameters.iter().zip(morris_indices(&column(k), design)) {
+                for (p, s) in head
+                    .parameters
+                    .iter()
+                    .zip(morris_indices(&column(k), design))
+                {
                     let mut rec = vec![name.clone(), p.clone()];
                     rec.extend([s.mu_star, s.mu, s.sigma].map(fmt_f64));
                     let _ = w.write_record(&rec);

@@ -25,7 +25,10 @@ pub struct MergeOutcome {
 }
 
 fn folder(path: &Path, message: impl Into<String>) -> SweepError {
-    SweepError::Folder { path: path.display().to_string(), message: message.into() }
+    SweepError::Folder {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
 }
 
 /// Merges the shard folders `dirs` (all N shards of one sweep, in any order) into `out`, which
@@ -36,12 +39,22 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
     }
     let mut shards: Vec<(ManifestHead, PathBuf)> = Vec::new();
     for d in dirs {
-        let head = io::read_head(d)?.ok_or_else(|| folder(d, "holds no sweep (no manifest.json)"))?;
+        let head =
+            io::read_head(d)?.ok_or_else(|| folder(d, "holds no sweep (no manifest.json)"))?;
         let Some(shard) = head.shard else {
-            return Err(folder(d, "is not a shard (its manifest has no `shard`); only `--shard K/N` folders are merged"));
+            return Err(folder(
+                d,
+                "is not a shard (its manifest has no `shard`); only `--shard K/N` folders are merged",
+            ));
         };
         if !head.complete {
-            return Err(folder(d, format!("shard {}/{} is not complete: finish it with `mindmarket sweep … --shard {}/{} --resume`", shard.k, shard.n, shard.k, shard.n)));
+            return Err(folder(
+                d,
+                format!(
+                    "shard {}/{} is not complete: finish it with `mindmarket sweep … --shard {}/{} --resume`",
+                    shard.k, shard.n, shard.k, shard.n
+                ),
+            ));
         }
         shards.push((head, d.clone()));
     }
@@ -55,22 +68,44 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
         same.shard = None;
         same.complete = false;
         if let Some(diff) = io::head_difference(&merged, &same) {
-            return Err(folder(d, format!("is a shard of a different sweep than {}: {diff}", shards[0].1.display())));
+            return Err(folder(
+                d,
+                format!(
+                    "is a shard of a different sweep than {}: {diff}",
+                    shards[0].1.display()
+                ),
+            ));
         }
     }
-    let ks: Vec<u64> = shards.iter().filter_map(|(h, _)| h.shard.map(|s| s.k)).collect();
+    let ks: Vec<u64> = shards
+        .iter()
+        .filter_map(|(h, _)| h.shard.map(|s| s.k))
+        .collect();
     if let Some(w) = ks.windows(2).find(|w| w[0] == w[1]) {
         return Err(folder(out, format!("shard {}/{n} is given twice", w[0])));
     }
-    let shard_ns: Vec<u64> = shards.iter().filter_map(|(h, _)| h.shard.map(|s| s.n)).collect();
+    let shard_ns: Vec<u64> = shards
+        .iter()
+        .filter_map(|(h, _)| h.shard.map(|s| s.n))
+        .collect();
     if shard_ns.iter().any(|&x| x != n) {
-        return Err(folder(out, "the folders are shards of different splits (N differs)"));
+        return Err(folder(
+            out,
+            "the folders are shards of different splits (N differs)",
+        ));
     }
-    let missing: Vec<String> = (0..n).filter(|k| !ks.contains(k)).map(|k| format!("{k}/{n}")).collect();
+    let missing: Vec<String> = (0..n)
+        .filter(|k| !ks.contains(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
     if !missing.is_empty() {
-        return Err(folder(out, format!("missing shard(s) {}", missing.join(", "))));
+        return Err(folder(
+            out,
+            format!("missing shard(s) {}", missing.join(", ")),
+        ));
     }
-    let design = Design::new(&merged.sweep).map_err(|m| folder(&shards[0].1.join(io::MANIFEST), m))?;
+    let design =
+        Design::new(&merged.sweep).map_err(|m| folder(&shards[0].1.join(io::MANIFEST), m))?;
 
     prepare_out(out, &merged)?;
 
@@ -82,7 +117,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
         let p = d.join(io::RUNS);
         let mut r = BufReader::new(File::open(&p).map_err(io_err("read", &p))?);
         let mut first = Vec::new();
-        r.read_until(b'\n', &mut first).map_err(io_err("read", &p))?;
+        r.read_until(b'\n', &mut first)
+            .map_err(io_err("read", &p))?;
         if first != header {
             return Err(folder(&p, "its header differs from the other shards'"));
         }
@@ -103,7 +139,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
         }
         let row = io::parse_row(&line, width).ok_or_else(|| io::bad_row(p, &line))?;
         if row.spec.run_id != run_id {
-            return Err(folder(p, format!("has run {} where run {run_id} belongs", row.spec.run_id)));
+            return Err(folder(
+                p,
+                format!("has run {} where run {run_id} belongs", row.spec.run_id),
+            ));
         }
         if !row.ok {
             failed += 1;
@@ -127,7 +166,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
         std::fs::create_dir_all(&steps).map_err(io_err("create", &steps))?;
         for (_, d) in &shards {
             let src = d.join(io::STEPS);
-            let Ok(entries) = std::fs::read_dir(&src) else { continue };
+            let Ok(entries) = std::fs::read_dir(&src) else {
+                continue;
+            };
             let mut names: Vec<std::ffi::OsString> = entries
                 .flatten()
                 .map(|e| e.file_name())
@@ -143,7 +184,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, SweepError> {
         }
     }
     io::finalize(out, &merged, &design)?;
-    Ok(MergeOutcome { runs: merged.n_runs, failed, first_failure })
+    Ok(MergeOutcome {
+        runs: merged.n_runs,
+        failed,
+        first_failure,
+    })
 }
 
 fn prepare_out(out: &Path, merged: &ManifestHead) -> Result<(), SweepError> {
@@ -152,12 +197,17 @@ fn prepare_out(out: &Path, merged: &ManifestHead) -> Result<(), SweepError> {
             let mut was = old.clone();
             was.complete = false;
             if was.shard.is_some() || io::head_difference(&was, merged).is_some() {
-                return Err(folder(out, "already holds a different sweep: choose another --out"));
+                return Err(folder(
+                    out,
+                    "already holds a different sweep: choose another --out",
+                ));
             }
         }
         None => {
             if let Ok(entries) = std::fs::read_dir(out)
-                && entries.flatten().any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
+                && entries
+                    .flatten()
+                    .any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
             {
                 return Err(folder(out, "exists and is not empty: choose another --out"));
             }

@@ -80,8 +80,15 @@ pub enum SweepError {
     },
 }
 
-pub(crate) fn io_err<'p>(action: &'static str, path: &'p Path) -> impl Fn(std::io::Error) -> SweepError + 'p {
-    move |source| SweepError::Io { action, path: path.display().to_string(), source }
+pub(crate) fn io_err<'p>(
+    action: &'static str,
+    path: &'p Path,
+) -> impl Fn(std::io::Error) -> SweepError + 'p {
+    move |source| SweepError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// One run of a sweep: which point, which replicate, which seeds.
@@ -139,12 +146,18 @@ struct SweepFile {
 
 fn read(path: &Path) -> Result<String, ScenarioError> {
     std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::new(&path.display().to_string(), "", format!("cannot read the file: {e}"))
+        ScenarioError::new(
+            &path.display().to_string(),
+            "",
+            format!("cannot read the file: {e}"),
+        )
     })
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// 1-based line and column of a byte offset.
@@ -157,7 +170,10 @@ fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let line = before.matches('\n').count() + 1;
     let start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = before[start..].chars().count() + 1;
-    (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
 }
 
 fn parse_table(text: &str, file: &str) -> Result<toml::Table, ScenarioError> {
@@ -176,7 +192,11 @@ fn parse_table(text: &str, file: &str) -> Result<toml::Table, ScenarioError> {
 /// the order written when the text is known.
 fn flatten_sets(t: &toml::Table, prefix: &str, out: &mut Vec<String>) {
     for (k, v) in t {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(inner) if !inner.is_empty() => flatten_sets(inner, &key, out),
             other => out.push(format!("{key}={}", param::inline(other))),
@@ -195,31 +215,53 @@ impl Sweep {
 
     /// [`Sweep::load`] from text: `file` labels errors, `name` is the default run name, `dir` is
     /// where a `base` path is relative to.
-    pub fn from_text(text: &str, file: &str, name: &str, dir: &Path) -> Result<Sweep, ScenarioError> {
+    pub fn from_text(
+        text: &str,
+        file: &str,
+        name: &str,
+        dir: &Path,
+    ) -> Result<Sweep, ScenarioError> {
         let raw = parse_table(text, file)?;
-        let table_name = if raw.contains_key("experiment") { "experiment" } else { "sweep" };
+        let table_name = if raw.contains_key("experiment") {
+            "experiment"
+        } else {
+            "sweep"
+        };
         if raw.contains_key("base") {
             let sf: SweepFile = serde_path_to_error::deserialize(toml::Value::Table(raw.clone()))
                 .map_err(|e| {
-                    let path = e.path().to_string();
-                    let message = e.inner().message().trim().to_string();
-                    let mut key = if path == "." { String::new() } else { path };
-                    if let Some(rest) = message.strip_prefix("unknown field `")
-                        && let Some(end) = rest.find('`')
-                        && key.is_empty()
-                    {
-                        key = rest[..end].to_string();
-                    }
-                    let suggestion = message
-                        .strip_prefix("unknown field `")
-                        .and_then(|r| r.split('`').next())
-                        .and_then(|bad| spec::nearest(bad, ["schema_version", "base", "overrides", "sweep", "experiment"]));
-                    ScenarioError::new(file, &key, format!("{message} (a sweep file holds `base`, `[overrides]` and `[sweep]`)"))
-                        .located_in(Some(text))
-                        .with_suggestion(suggestion)
-                })?;
+                let path = e.path().to_string();
+                let message = e.inner().message().trim().to_string();
+                let mut key = if path == "." { String::new() } else { path };
+                if let Some(rest) = message.strip_prefix("unknown field `")
+                    && let Some(end) = rest.find('`')
+                    && key.is_empty()
+                {
+                    key = rest[..end].to_string();
+                }
+                let suggestion = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|r| r.split('`').next())
+                    .and_then(|bad| {
+                        spec::nearest(
+                            bad,
+                            ["schema_version", "base", "overrides", "sweep", "experiment"],
+                        )
+                    });
+                ScenarioError::new(
+                    file,
+                    &key,
+                    format!("{message} (a sweep file holds `base`, `[overrides]` and `[sweep]`)"),
+                )
+                .located_in(Some(text))
+                .with_suggestion(suggestion)
+            })?;
             let Some(table) = sf.sweep else {
-                return Err(ScenarioError::new(file, "sweep", "a sweep file needs a `[sweep]` table"));
+                return Err(ScenarioError::new(
+                    file,
+                    "sweep",
+                    "a sweep file needs a `[sweep]` table",
+                ));
             };
             let mut sets = Vec::new();
             flatten_sets(&sf.overrides, "", &mut sets);
@@ -235,7 +277,16 @@ impl Sweep {
                 e
             })?;
             let base_label = base_path.display().to_string();
-            Sweep::build(file, text, table_name, table, base_text, base_label, sets, stem(&base_path))
+            Sweep::build(
+                file,
+                text,
+                table_name,
+                table,
+                base_text,
+                base_label,
+                sets,
+                stem(&base_path),
+            )
         } else {
             let s = scenario::from_str(text, file)?;
             let Some(table) = s.sweep.clone() else {
@@ -245,7 +296,16 @@ impl Sweep {
                     "no `[sweep]` table: add one, or write a sweep file with `base = \"scenario.toml\"` and `[sweep]` (docs/SWEEPS.md)",
                 ));
             };
-            Sweep::build(file, text, table_name, table, text.to_string(), file.to_string(), Vec::new(), name.to_string())
+            Sweep::build(
+                file,
+                text,
+                table_name,
+                table,
+                text.to_string(),
+                file.to_string(),
+                Vec::new(),
+                name.to_string(),
+            )
         }
     }
 
@@ -263,12 +323,28 @@ impl Sweep {
         let mut s = scenario::from_str_with_overrides(&base_text, &base_label, &base_sets)?;
         s.sweep = None;
         let base = if base_sets.is_empty() {
-            scenario::resolve_with_source(s, crate::VERSION, &default_name, &base_label, Some(&base_text))?
+            scenario::resolve_with_source(
+                s,
+                crate::VERSION,
+                &default_name,
+                &base_label,
+                Some(&base_text),
+            )?
         } else {
-            scenario::resolve_with_source(s, crate::VERSION, &default_name, &format!("{base_label} (after [overrides])"), None)?
+            scenario::resolve_with_source(
+                s,
+                crate::VERSION,
+                &default_name,
+                &format!("{base_label} (after [overrides])"),
+                None,
+            )?
         };
         let columns = Columns::of_step_metrics();
-        let src = spec::Source { file, text: Some(text), table: table_name };
+        let src = spec::Source {
+            file,
+            text: Some(text),
+            table: table_name,
+        };
         let (spec, warnings) = spec::parse(&table, base.run.seed, &columns, &src)?;
         let design = Design::new(&spec).map_err(|m| ScenarioError::new(file, "sweep", m))?;
         Ok(Sweep {
@@ -285,6 +361,11 @@ impl Sweep {
             base_sets,
             default_name,
         })
+    }
+
+    /// A sweep file's `[overrides]` of its base, as `--set` strings, in the order applied.
+    pub fn overrides(&self) -> &[String] {
+        &self.base_sets
     }
 
     /// Number of design points.
@@ -309,7 +390,13 @@ impl Sweep {
         } else {
             hash_key(&[self.spec.seed, point_id])
         };
-        RunSpec { run_id, point_id, replicate, seed, run: u64::from(replicate) }
+        RunSpec {
+            run_id,
+            point_id,
+            replicate,
+            seed,
+            run: u64::from(replicate),
+        }
     }
 
     /// The `--set` strings of a point: the sweep file's `[overrides]`, then the point's values.
@@ -327,7 +414,11 @@ impl Sweep {
         let label = format!("{} [point {point}]", self.base_label);
         let mut s = scenario::from_str_with_overrides(&self.base_text, &label, &sets)?;
         s.sweep = None;
-        let label = if sets.is_empty() { label } else { format!("{label} (after --set)") };
+        let label = if sets.is_empty() {
+            label
+        } else {
+            format!("{label} (after --set)")
+        };
         scenario::resolve_with_source(s, crate::VERSION, &self.default_name, &label, None)
     }
 
@@ -346,6 +437,7 @@ impl Sweep {
             program_version: crate::VERSION.to_string(),
             scenario: self.base.run.name.clone(),
             base_scenario_hash: self.base_hash.clone(),
+            overrides: self.base_sets.clone(),
             design: self.spec.design,
             design_seed: self.spec.design_seed,
             seed: self.spec.seed,
@@ -373,18 +465,33 @@ impl Sweep {
             .metrics
             .iter()
             .map(|m| {
-                let kind = self.columns.index(&m.column).map_or(summary::ColumnKind::Float, |i| self.columns.kinds[i]);
+                let kind = self
+                    .columns
+                    .index(&m.column)
+                    .map_or(summary::ColumnKind::Float, |i| self.columns.kinds[i]);
                 summary::integer_valued(m, kind)
             })
             .collect();
-        io::format_row(&spec, true, "", &self.design.values(spec.point_id), metrics, &integer)
+        io::format_row(
+            &spec,
+            true,
+            "",
+            &self.design.values(spec.point_id),
+            metrics,
+            &integer,
+        )
     }
 
     /// Rough memory of one run (bytes): customers × the engine's bytes per customer plus
     /// per-step buffers, and offerings × their columns, plus a fixed overhead.
     pub fn estimate_run_bytes(s: &Scenario) -> u64 {
         let customers: u64 = s.segments.iter().map(|g| u64::from(g.size)).sum();
-        let offerings: u64 = s.providers.initial.iter().map(|g| u64::from(g.count)).sum::<u64>()
+        let offerings: u64 = s
+            .providers
+            .initial
+            .iter()
+            .map(|g| u64::from(g.count))
+            .sum::<u64>()
             + (s.incumbents.len() * s.categories.len()) as u64;
         let per_customer = crate::state::Customers { n_categories: s.categories.len(), ..Default::default() }
             .bytes_per_customer() as u64

@@ -51,8 +51,8 @@ impl ParamSpec {
         !matches!(self, ParamSpec::Values(_))
     }
 
-    /// Number of distinct values of a list (`None` for a distribution).
-    pub fn len(&self) -> Option<u64> {
+    /// Number of values of a list (`None` for a distribution).
+    pub fn count(&self) -> Option<u64> {
         match self {
             ParamSpec::Values(v) => Some(v.len() as u64),
             _ => None,
@@ -103,7 +103,10 @@ fn kind_of(values: &[toml::Value]) -> ValueKind {
     use toml::Value as V;
     if values.iter().all(|v| matches!(v, V::Integer(_))) {
         ValueKind::Int
-    } else if values.iter().all(|v| matches!(v, V::Integer(_) | V::Float(_))) {
+    } else if values
+        .iter()
+        .all(|v| matches!(v, V::Integer(_) | V::Float(_)))
+    {
         ValueKind::Float
     } else if values.iter().all(|v| matches!(v, V::Boolean(_))) {
         ValueKind::Bool
@@ -167,8 +170,7 @@ pub fn inline(v: &toml::Value) -> String {
 
 fn key_text(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         k.to_string()
@@ -214,11 +216,7 @@ pub(crate) fn parse_spec(v: &toml::Value) -> Result<Option<ParamSpec>, String> {
                         KINDS.map(|k| format!("`{k}`")).join(", ")
                     )
                 } else {
-                    format!(
-                        "unexpected {} beside `{}`",
-                        other.join(", "),
-                        known[0]
-                    )
+                    format!("unexpected {} beside `{}`", other.join(", "), known[0])
                 });
             }
             let kind = known[0].as_str();
@@ -257,13 +255,18 @@ pub(crate) fn parse_spec(v: &toml::Value) -> Result<Option<ParamSpec>, String> {
                 "int_uniform" => {
                     let (a, b) = two_ints(arg, kind)?;
                     if a > b {
-                        return Err(format!("`int_uniform = [a, b]` needs a <= b, got [{a}, {b}]"));
+                        return Err(format!(
+                            "`int_uniform = [a, b]` needs a <= b, got [{a}, {b}]"
+                        ));
                     }
                     ParamSpec::IntUniform([a, b])
                 }
                 _ => {
                     let toml::Value::Array(a) = arg else {
-                        return Err("`choice` takes a list of values, like `choice = [\"hold\", \"burn\"]`".into());
+                        return Err(
+                            "`choice` takes a list of values, like `choice = [\"hold\", \"burn\"]`"
+                                .into(),
+                        );
                     };
                     if a.is_empty() {
                         return Err("`choice` needs at least one value".into());
@@ -421,7 +424,9 @@ fn int_range(arg: &toml::Value) -> Result<Vec<toml::Value>, String> {
     }
     let n = (end - start) / step + 1;
     if n > MAX_LIST as i128 {
-        return Err(format!("`range` expands to {n} values, more than {MAX_LIST}"));
+        return Err(format!(
+            "`range` expands to {n} values, more than {MAX_LIST}"
+        ));
     }
     Ok((0..n)
         .map(|i| toml::Value::Integer((start + i * step) as i64))
@@ -456,7 +461,10 @@ mod tests {
         );
         let l = floats(&spec("{ logspace = [0.001, 1, 4] }").unwrap().unwrap());
         assert_eq!((l[0], l[3]), (0.001, 1.0));
-        assert!((l[1] - 0.01).abs() < 1e-15 && (l[2] - 0.1).abs() < 1e-15, "{l:?}");
+        assert!(
+            (l[1] - 0.01).abs() < 1e-15 && (l[2] - 0.1).abs() < 1e-15,
+            "{l:?}"
+        );
         assert_eq!(
             spec("{ range = [1, 7, 3] }").unwrap().unwrap(),
             ParamSpec::Values(vec![1.into(), 4.into(), 7.into()])
@@ -466,7 +474,7 @@ mod tests {
             ParamSpec::Values(vec![5.into(), 3.into(), 1.into()])
         );
         assert_eq!(
-            spec("{ range = [1, 6, 2] }").unwrap().unwrap().len(),
+            spec("{ range = [1, 6, 2] }").unwrap().unwrap().count(),
             Some(3)
         );
         assert_eq!(

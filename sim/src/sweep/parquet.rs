@@ -10,7 +10,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt32Builder, UInt64Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
@@ -108,11 +110,17 @@ impl Builder {
 }
 
 fn perr(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> SweepError + '_ {
-    move |e| SweepError::Parquet { path: path.display().to_string(), message: e.to_string() }
+    move |e| SweepError::Parquet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn aerr(path: &Path) -> impl Fn(arrow_schema::ArrowError) -> SweepError + '_ {
-    move |e| SweepError::Parquet { path: path.display().to_string(), message: e.to_string() }
+    move |e| SweepError::Parquet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<AtomicFile>, SweepError> {
@@ -142,19 +150,27 @@ fn convert(csv_path: &Path, out: &Path, cols: &[Col]) -> Result<(), SweepError> 
         source: std::io::Error::other(e),
     })?;
     if names.len() != cols.len() {
-        return Err(SweepError::Folder { path: csv_path.display().to_string(), message: "unexpected columns".into() });
+        return Err(SweepError::Folder {
+            path: csv_path.display().to_string(),
+            message: "unexpected columns".into(),
+        });
     }
     let schema: SchemaRef = Arc::new(Schema::new(
-        names.iter().zip(cols).map(|(n, c)| Field::new(n, c.data_type(), true)).collect::<Vec<_>>(),
+        names
+            .iter()
+            .zip(cols)
+            .map(|(n, c)| Field::new(n, c.data_type(), true))
+            .collect::<Vec<_>>(),
     ));
     let mut w = writer(out, schema.clone())?;
     let mut builders: Vec<Builder> = cols.iter().map(|&c| Builder::new(c)).collect();
     let mut rows = 0usize;
-    let mut flush = |builders: &mut Vec<Builder>, w: &mut ArrowWriter<AtomicFile>| -> Result<(), SweepError> {
-        let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
-        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(aerr(out))?;
-        w.write(&batch).map_err(perr(out))
-    };
+    let flush =
+        |builders: &mut Vec<Builder>, w: &mut ArrowWriter<AtomicFile>| -> Result<(), SweepError> {
+            let arrays: Vec<ArrayRef> = builders.iter_mut().map(Builder::finish).collect();
+            let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(aerr(out))?;
+            w.write(&batch).map_err(perr(out))
+        };
     let mut rec = csv::StringRecord::new();
     loop {
         let more = rdr.read_record(&mut rec).map_err(|e| SweepError::Io {
@@ -193,9 +209,22 @@ fn param_col(k: ValueKind) -> Col {
 
 /// runs.parquet and points.parquet from the CSV tables of a finished folder.
 pub(crate) fn tables(dir: &Path, head: &ManifestHead) -> Result<(), SweepError> {
-    let params: Vec<Col> = head.sweep.parameters.iter().map(|p| param_col(p.spec.kind())).collect();
+    let params: Vec<Col> = head
+        .sweep
+        .parameters
+        .iter()
+        .map(|p| param_col(p.spec.kind()))
+        .collect();
     let m = head.metrics.len();
-    let mut runs = vec![Col::U64, Col::U64, Col::U32, Col::U64, Col::U64, Col::Str, Col::Str];
+    let mut runs = vec![
+        Col::U64,
+        Col::U64,
+        Col::U32,
+        Col::U64,
+        Col::U64,
+        Col::Str,
+        Col::Str,
+    ];
     runs.extend(&params);
     runs.extend(std::iter::repeat_n(Col::F64, m));
     convert(&dir.join(io::RUNS), &dir.join("runs.parquet"), &runs)?;
@@ -217,7 +246,12 @@ pub(crate) struct StepRows {
 
 impl StepRows {
     pub fn new(run_id: u64, columns: &Columns) -> StepRows {
-        StepRows { run_id, names: columns.names.clone(), kinds: columns.kinds.clone(), rows: Vec::new() }
+        StepRows {
+            run_id,
+            names: columns.names.clone(),
+            kinds: columns.kinds.clone(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, m: &StepMetrics) {
@@ -229,15 +263,28 @@ impl StepRows {
     pub fn write(self, path: &Path) -> Result<(), SweepError> {
         let mut fields = vec![Field::new("run_id", DataType::UInt64, false)];
         for (n, k) in self.names.iter().zip(&self.kinds) {
-            let t = if *k == ColumnKind::Int { DataType::Int64 } else { DataType::Float64 };
+            let t = if *k == ColumnKind::Int {
+                DataType::Int64
+            } else {
+                DataType::Float64
+            };
             fields.push(Field::new(*n, t, true));
         }
         let schema: SchemaRef = Arc::new(Schema::new(fields));
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(arrow_array::UInt64Array::from(vec![self.run_id; self.rows.len()]))];
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(arrow_array::UInt64Array::from(vec![
+                self.run_id;
+                self.rows
+                    .len()
+            ]))];
         for (j, k) in self.kinds.iter().enumerate() {
-            let col = self.rows.iter().map(|r| r.get(j).copied().unwrap_or(f64::NAN));
+            let col = self
+                .rows
+                .iter()
+                .map(|r| r.get(j).copied().unwrap_or(f64::NAN));
             if *k == ColumnKind::Int {
-                arrays.push(Arc::new(arrow_array::Int64Array::from_iter(col.map(|v| v.is_finite().then_some(v as i64)))));
+                arrays.push(Arc::new(arrow_array::Int64Array::from_iter(
+                    col.map(|v| v.is_finite().then_some(v as i64)),
+                )));
             } else {
                 arrays.push(Arc::new(arrow_array::Float64Array::from_iter_values(col)));
             }

@@ -130,7 +130,11 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
     })?;
     let restored = io::read_journal(dir, done, width, position)?;
     let restored_failed = restored.values().filter(|(ok, _)| !ok).count() as u64;
-    obs.start(total, done + restored.len() as u64, failed + restored_failed);
+    obs.start(
+        total,
+        done + restored.len() as u64,
+        failed + restored_failed,
+    );
 
     let mut writer = RunsWriter::open(dir)?;
     let state = Shared {
@@ -149,10 +153,10 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
 
     // Writes every buffered row that is next in order.
     let drain = |buffer: &mut BTreeMap<u64, (u64, bool, Vec<u8>)>,
-                     done: &mut u64,
-                     failed: &mut u64,
-                     first_failure: &mut Option<(u64, String)>,
-                     writer: &mut RunsWriter|
+                 done: &mut u64,
+                 failed: &mut u64,
+                 first_failure: &mut Option<(u64, String)>,
+                 writer: &mut RunsWriter|
      -> Result<(), SweepError> {
         let start = *done;
         while let Some((run_id, ok, line)) = buffer.remove(done) {
@@ -161,7 +165,9 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
                 *failed += 1;
                 if first_failure.is_none() {
                     let width = RUN_COLUMNS.len() + head.parameters.len() + head.metrics.len();
-                    let error = io::parse_row(&line, width).map(|r| r.error).unwrap_or_default();
+                    let error = io::parse_row(&line, width)
+                        .map(|r| r.error)
+                        .unwrap_or_default();
                     *first_failure = Some((run_id, error));
                 }
             }
@@ -172,26 +178,53 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
         }
         Ok(())
     };
-    drain(&mut buffer, &mut done, &mut failed, &mut first_failure, &mut writer)?;
+    drain(
+        &mut buffer,
+        &mut done,
+        &mut failed,
+        &mut first_failure,
+        &mut writer,
+    )?;
     *state.written.lock().map_err(|_| poisoned())? = done;
 
     if done < total {
         let (tx, rx) = mpsc::channel::<Finished>();
-        let workers = opts.workers.max(1).min(usize::try_from(total - done).unwrap_or(usize::MAX));
+        let workers = opts
+            .workers
+            .max(1)
+            .min(usize::try_from(total - done).unwrap_or(usize::MAX));
         let integer: Vec<bool> = sweep
             .spec
             .metrics
             .iter()
-            .map(|m| integer_valued(m, sweep.columns.index(&m.column).map_or(super::summary::ColumnKind::Float, |i| sweep.columns.kinds[i])))
+            .map(|m| {
+                integer_valued(
+                    m,
+                    sweep
+                        .columns
+                        .index(&m.column)
+                        .map_or(super::summary::ColumnKind::Float, |i| {
+                            sweep.columns.kinds[i]
+                        }),
+                )
+            })
             .collect();
-        let ctx = RunCtx { sweep, dir, format: opts.format, threads: opts.threads_per_run.max(1), integer: &integer };
+        let ctx = RunCtx {
+            sweep,
+            dir,
+            format: opts.format,
+            threads: opts.threads_per_run.max(1),
+            integer: &integer,
+        };
         std::thread::scope(|scope| -> Result<(), SweepError> {
             for w in 0..workers {
                 let tx = tx.clone();
                 let (state, ctx, skip, slice) = (&state, &ctx, &skip, slice);
                 std::thread::Builder::new()
                     .name(format!("sweep-{w}"))
-                    .spawn_scoped(scope, move || worker(state, ctx, skip, slice, total, obs, tx))
+                    .spawn_scoped(scope, move || {
+                        worker(state, ctx, skip, slice, total, obs, tx)
+                    })
                     .map_err(|e| SweepError::Workers(e.to_string()))?;
             }
             drop(tx);
@@ -203,7 +236,13 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
                 }
                 let result = if f.pos == done {
                     buffer.insert(f.pos, (f.run_id, f.ok, f.line));
-                    drain(&mut buffer, &mut done, &mut failed, &mut first_failure, &mut writer)
+                    drain(
+                        &mut buffer,
+                        &mut done,
+                        &mut failed,
+                        &mut first_failure,
+                        &mut writer,
+                    )
                 } else {
                     let r = writer.journal(&f.line);
                     buffer.insert(f.pos, (f.run_id, f.ok, f.line));
@@ -234,7 +273,14 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
     if complete {
         io::finalize(dir, &head, &sweep.design)?;
     }
-    Ok(Outcome { total, done, failed, ran, complete, first_failure })
+    Ok(Outcome {
+        total,
+        done,
+        failed,
+        ran,
+        complete,
+        first_failure,
+    })
 }
 
 fn poisoned() -> SweepError {
@@ -278,11 +324,15 @@ fn worker(
         }
         // Stay within the reorder window.
         {
-            let Ok(mut w) = state.written.lock() else { return };
+            let Ok(mut w) = state.written.lock() else {
+                return;
+            };
             while pos >= *w + WINDOW {
-                if state.stop.load(Ordering::SeqCst) {
+                if state.stop.load(Ordering::SeqCst) || obs.stop_requested() {
                     return;
                 }
+                // The timeout only bounds how late a stop request is noticed; no result
+                // depends on it.
                 w = match state.advanced.wait_timeout(w, Duration::from_millis(200)) {
                     Ok((w, _)) => w,
                     Err(_) => return,
@@ -291,7 +341,15 @@ fn worker(
         }
         let run_id = slice.run_id(pos);
         let (ok, line) = execute(ctx, run_id);
-        if tx.send(Finished { pos, run_id, ok, line }).is_err() {
+        if tx
+            .send(Finished {
+                pos,
+                run_id,
+                ok,
+                line,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -313,11 +371,24 @@ fn execute(ctx: &RunCtx<'_>, run_id: u64) -> (bool, Vec<u8>) {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            (false, format!("the engine panicked: {msg} (this is a bug in mindmarket; please report it with the scenario)"), Vec::new())
+            (
+                false,
+                format!(
+                    "the engine panicked: {msg} (this is a bug in mindmarket; please report it with the scenario)"
+                ),
+                Vec::new(),
+            )
         }
     };
-    let metrics = if ok { metrics } else { vec![f64::NAN; sweep.spec.metrics.len()] };
-    (ok, io::format_row(&spec, ok, &error, &values, &metrics, ctx.integer))
+    let metrics = if ok {
+        metrics
+    } else {
+        vec![f64::NAN; sweep.spec.metrics.len()]
+    };
+    (
+        ok,
+        io::format_row(&spec, ok, &error, &values, &metrics, ctx.integer),
+    )
 }
 
 /// Builds and runs a run's simulation, streaming its summary metrics (and step rows).
@@ -328,7 +399,10 @@ fn simulate(ctx: &RunCtx<'_>, run_id: u64) -> Result<Vec<f64>, String> {
     let mut acc = Accumulator::new(&sweep.spec.metrics, &sweep.columns);
     let every = sweep.spec.record_steps;
     let mut steps = if every > 0 {
-        Some(StepsWriter::create(ctx.dir, run_id, ctx.format, &sweep.columns).map_err(|e| error_chain(&e))?)
+        Some(
+            StepsWriter::create(ctx.dir, run_id, ctx.format, &sweep.columns)
+                .map_err(|e| error_chain(&e))?,
+        )
     } else {
         None
     };
@@ -399,7 +473,8 @@ fn prepare(dir: &Path, sweep: &Sweep, head: &ManifestHead, resume: bool) -> Resu
             let resolved = dir.join(io::RESOLVED);
             if !resolved.exists() {
                 let text = crate::scenario::to_toml(&sweep.base);
-                crate::output::write_atomic(&resolved, text.as_bytes()).map_err(io_err("write", &resolved))?;
+                crate::output::write_atomic(&resolved, text.as_bytes())
+                    .map_err(io_err("write", &resolved))?;
             }
             if sweep.spec.record_steps > 0 {
                 let steps = dir.join(io::STEPS);
@@ -424,7 +499,9 @@ fn prepare(dir: &Path, sweep: &Sweep, head: &ManifestHead, resume: bool) -> Resu
             // Leftover temporary files (a first attempt killed while writing its manifest) do
             // not count.
             if let Ok(entries) = std::fs::read_dir(dir)
-                && entries.flatten().any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
+                && entries
+                    .flatten()
+                    .any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
             {
                 return Err(SweepError::Folder {
                     path: dir.display().to_string(),
@@ -436,13 +513,15 @@ fn prepare(dir: &Path, sweep: &Sweep, head: &ManifestHead, resume: bool) -> Resu
             let slice = Slice::new(sweep.n_runs(), head.shard);
             io::write_manifest(dir, head, &mut |emit| {
                 for pos in 0..slice.len() {
-                    emit(sweep.run_spec(slice.run_id(pos)), "pending", "").map_err(io_err("write", &dir.join(io::MANIFEST)))?;
+                    emit(sweep.run_spec(slice.run_id(pos)), "pending", "")
+                        .map_err(io_err("write", &dir.join(io::MANIFEST)))?;
                 }
                 Ok(())
             })?;
             let resolved = crate::scenario::to_toml(&sweep.base);
             let path = dir.join(io::RESOLVED);
-            crate::output::write_atomic(&path, resolved.as_bytes()).map_err(io_err("write", &path))?;
+            crate::output::write_atomic(&path, resolved.as_bytes())
+                .map_err(io_err("write", &path))?;
             if sweep.spec.record_steps > 0 {
                 let steps = dir.join(io::STEPS);
                 std::fs::create_dir_all(&steps).map_err(io_err("create", &steps))?;

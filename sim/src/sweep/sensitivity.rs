@@ -48,7 +48,11 @@ pub fn sobol_indices(y: &[f64], d: usize, bootstrap: u32, seed: u64) -> Vec<Sobo
     // Centre the outputs on their mean (as SALib does): the first-order estimator is not
     // shift-invariant in finite samples, and centring lowers its variance.
     let total: f64 = rows.iter().flat_map(|r| &y[r * per..(r + 1) * per]).sum();
-    let centre = if rows.is_empty() { 0.0 } else { total / (rows.len() * per) as f64 };
+    let centre = if rows.is_empty() {
+        0.0
+    } else {
+        total / (rows.len() * per) as f64
+    };
     let y: Vec<f64> = y.iter().map(|v| v - centre).collect();
     let y = y.as_slice();
     let (s1, st) = estimate(y, d, &rows);
@@ -77,7 +81,14 @@ pub fn sobol_indices(y: &[f64], d: usize, bootstrap: u32, seed: u64) -> Vec<Sobo
         .map(|i| {
             let (s1_lo, s1_hi) = interval(&mut boot_s1[i]);
             let (st_lo, st_hi) = interval(&mut boot_st[i]);
-            SobolIndex { s1: s1[i], s1_lo, s1_hi, st: st[i], st_lo, st_hi }
+            SobolIndex {
+                s1: s1[i],
+                s1_lo,
+                s1_hi,
+                st: st[i],
+                st_lo,
+                st_hi,
+            }
         })
         .collect()
 }
@@ -140,7 +151,9 @@ pub fn morris_indices(y: &[f64], design: &Design) -> Vec<MorrisIndex> {
     for t in 0..design.samples() {
         for step in 1..=d {
             let (i0, i1) = ((t * per) as usize + step - 1, (t * per) as usize + step);
-            let (Some(&y0), Some(&y1)) = (y.get(i0), y.get(i1)) else { continue };
+            let (Some(&y0), Some(&y1)) = (y.get(i0), y.get(i1)) else {
+                continue;
+            };
             if !(y0.is_finite() && y1.is_finite()) {
                 continue;
             }
@@ -152,7 +165,11 @@ pub fn morris_indices(y: &[f64], design: &Design) -> Vec<MorrisIndex> {
         .map(|e| {
             let n = e.len() as f64;
             if e.is_empty() {
-                return MorrisIndex { mu_star: f64::NAN, mu: f64::NAN, sigma: f64::NAN };
+                return MorrisIndex {
+                    mu_star: f64::NAN,
+                    mu: f64::NAN,
+                    sigma: f64::NAN,
+                };
             }
             let mu = e.iter().sum::<f64>() / n;
             let mu_star = e.iter().map(|v| v.abs()).sum::<f64>() / n;
@@ -176,7 +193,10 @@ mod tests {
         SweepSpec {
             design,
             parameters: (0..d)
-                .map(|i| ParamDef { key: format!("x{i}"), spec: ParamSpec::Uniform([lo, hi]) })
+                .map(|i| ParamDef {
+                    key: format!("x{i}"),
+                    spec: ParamSpec::Uniform([lo, hi]),
+                })
                 .collect(),
             samples: (design == DesignKind::Sobol).then_some(samples),
             trajectories: (design == DesignKind::Morris).then_some(samples),
@@ -195,7 +215,11 @@ mod tests {
     fn evaluate(design: &Design, f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
         (0..design.n_points())
             .map(|p| {
-                let x: Vec<f64> = design.values(p).iter().map(|v| v.as_float().unwrap()).collect();
+                let x: Vec<f64> = design
+                    .values(p)
+                    .iter()
+                    .map(|v| v.as_float().unwrap())
+                    .collect();
                 f(&x)
             })
             .collect()
@@ -231,12 +255,28 @@ mod tests {
         let true_st = [0.5576, 0.4424, 0.2437];
         for i in 0..3 {
             let s = idx[i];
-            assert!((s.s1 - salib_s1[i]).abs() < 1e-9, "S1[{i}] = {} vs SALib {}", s.s1, salib_s1[i]);
-            assert!((s.st - salib_st[i]).abs() < 1e-9, "ST[{i}] = {} vs SALib {}", s.st, salib_st[i]);
+            assert!(
+                (s.s1 - salib_s1[i]).abs() < 1e-9,
+                "S1[{i}] = {} vs SALib {}",
+                s.s1,
+                salib_s1[i]
+            );
+            assert!(
+                (s.st - salib_st[i]).abs() < 1e-9,
+                "ST[{i}] = {} vs SALib {}",
+                s.st,
+                salib_st[i]
+            );
             assert!((s.s1 - true_s1[i]).abs() < 0.02, "S1[{i}] = {}", s.s1);
             assert!((s.st - true_st[i]).abs() < 0.02, "ST[{i}] = {}", s.st);
-            assert!(s.s1_lo <= true_s1[i] && true_s1[i] <= s.s1_hi, "S1[{i}] {s:?}");
-            assert!(s.st_lo <= true_st[i] && true_st[i] <= s.st_hi, "ST[{i}] {s:?}");
+            assert!(
+                s.s1_lo <= true_s1[i] && true_s1[i] <= s.s1_hi,
+                "S1[{i}] {s:?}"
+            );
+            assert!(
+                s.st_lo <= true_st[i] && true_st[i] <= s.st_hi,
+                "ST[{i}] {s:?}"
+            );
             assert!(s.s1_hi - s.s1_lo < 0.1 && s.st_hi - s.st_lo < 0.1, "{s:?}");
         }
         // Same inputs, same intervals.
@@ -253,7 +293,11 @@ mod tests {
             for i in 0..d {
                 let ab = p(1 + i as u64);
                 for j in 0..d {
-                    assert_eq!(ab[j], if j == i { b[j] } else { a[j] }, "row {r}, AB{i}[{j}]");
+                    assert_eq!(
+                        ab[j],
+                        if j == i { b[j] } else { a[j] },
+                        "row {r}, AB{i}[{j}]"
+                    );
                 }
             }
         }
@@ -268,7 +312,10 @@ mod tests {
     fn missing_outputs_and_constants() {
         // A constant output has no variance: indices are undefined, not a division by zero.
         let idx = sobol_indices(&[1.0; 20], 2, 10, 1);
-        assert!(idx.iter().all(|s| s.s1.is_nan() && s.st.is_nan() && s.s1_lo.is_nan()));
+        assert!(
+            idx.iter()
+                .all(|s| s.s1.is_nan() && s.st.is_nan() && s.s1_lo.is_nan())
+        );
         // Rows with a NaN are dropped; all rows missing gives NaN.
         let idx = sobol_indices(&[f64::NAN; 8], 2, 10, 1);
         assert!(idx[0].s1.is_nan());
@@ -285,7 +332,11 @@ mod tests {
         assert!((m[0].mu_star - 10.0).abs() < 1e-9 && (m[0].mu - 10.0).abs() < 1e-9);
         assert!(m[0].sigma.abs() < 1e-9);
         assert!((m[1].mu_star - 3.0).abs() < 1e-9 && (m[1].mu + 3.0).abs() < 1e-9);
-        assert!(m[2].mu_star > 0.5 && m[2].mu_star < 3.0 && m[2].sigma > 0.1, "{:?}", m[2]);
+        assert!(
+            m[2].mu_star > 0.5 && m[2].mu_star < 3.0 && m[2].sigma > 0.1,
+            "{:?}",
+            m[2]
+        );
         assert_eq!((m[3].mu_star, m[3].mu, m[3].sigma), (0.0, 0.0, 0.0));
         let mut rank: Vec<usize> = (0..4).collect();
         rank.sort_by(|&a, &b| m[b].mu_star.total_cmp(&m[a].mu_star));
@@ -296,11 +347,18 @@ mod tests {
         for t in 0..20u64 {
             let mut moved = [false; 4];
             for step in 1..=4 {
-                let (x0, x1) = (design.unit(t * 5 + step as u64 - 1), design.unit(t * 5 + step as u64));
+                let (x0, x1) = (
+                    design.unit(t * 5 + step as u64 - 1),
+                    design.unit(t * 5 + step as u64),
+                );
                 let s = design.morris_step(t, step);
                 moved[s.factor] = true;
                 for j in 0..4 {
-                    let want = if j == s.factor { f64::from(s.sign) * delta } else { 0.0 };
+                    let want = if j == s.factor {
+                        f64::from(s.sign) * delta
+                    } else {
+                        0.0
+                    };
                     assert!((x1[j] - x0[j] - want).abs() < 1e-12);
                 }
                 assert!(x1.iter().all(|v| (0.0..=1.0).contains(v)));

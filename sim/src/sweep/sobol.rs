@@ -222,7 +222,9 @@ mod tests {
 
     #[test]
     fn digital_shift_keeps_the_stratification() {
-        let s = Sobol::new(2).unwrap().with_shift(vec![0x9e37_79b9, 0x7f4a_7c15]);
+        let s = Sobol::new(2)
+            .unwrap()
+            .with_shift(vec![0x9e37_79b9, 0x7f4a_7c15]);
         let n = 64u64;
         let mut seen = vec![vec![false; n as usize]; 2];
         for k in 0..n {

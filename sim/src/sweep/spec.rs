@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::param::{ParamSpec, parse_spec};
 use super::sobol::MAX_DIMS;
-use super::summary::{Columns, ColumnKind, MetricDef, Stat, default_metrics};
+use super::summary::{ColumnKind, Columns, MetricDef, Stat, default_metrics};
 use crate::scenario::{ScenarioError, locate_key, parse_path};
 
 /// The experimental design.
@@ -176,11 +176,15 @@ impl Source<'_> {
 }
 
 /// The nearest candidate to `bad`, when it looks like a typo.
-pub(crate) fn nearest<'c>(bad: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+pub(crate) fn nearest<'c>(
+    bad: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(bad, c);
-        let close = score >= 0.85 || strsim::levenshtein(bad, c) <= (bad.chars().count() / 4).max(1);
+        let close =
+            score >= 0.85 || strsim::levenshtein(bad, c) <= (bad.chars().count() / 4).max(1);
         if c != bad && close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
@@ -190,11 +194,13 @@ pub(crate) fn nearest<'c>(bad: &str, candidates: impl IntoIterator<Item = &'c st
 
 /// Suggestion for serde's "unknown field/variant `x`, expected ..." messages.
 fn suggest(message: &str) -> Option<String> {
-    let (bad, rest) = ["unknown field `", "unknown variant `"].iter().find_map(|p| {
-        let rest = message.strip_prefix(p)?;
-        let end = rest.find('`')?;
-        Some((&rest[..end], &rest[end + 1..]))
-    })?;
+    let (bad, rest) = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| {
+            let rest = message.strip_prefix(p)?;
+            let end = rest.find('`')?;
+            Some((&rest[..end], &rest[end + 1..]))
+        })?;
     let expected = rest.split_once("expected")?.1;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     nearest(bad, candidates)
@@ -207,25 +213,31 @@ pub(crate) fn parse(
     columns: &Columns,
     src: &Source<'_>,
 ) -> Result<(SweepSpec, Vec<String>), ScenarioError> {
-    let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
-        let mut path = e.path().to_string();
-        if path == "." {
-            path.clear();
-        }
-        let message = e.inner().message().trim().to_string();
-        // serde reports an unknown field at the enclosing table: name the field itself.
-        let mut locate = path.clone();
-        if let Some(rest) = message.strip_prefix("unknown field `")
-            && let Some(end) = rest.find('`')
-        {
-            let field = &rest[..end];
-            if !path.ends_with(field) {
-                path = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-                locate = path.clone();
+    let raw: Raw =
+        serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+            let mut path = e.path().to_string();
+            if path == "." {
+                path.clear();
             }
-        }
-        src.error(&path, &locate, message.clone()).with_suggestion(suggest(&message))
-    })?;
+            let message = e.inner().message().trim().to_string();
+            // serde reports an unknown field at the enclosing table: name the field itself.
+            let mut locate = path.clone();
+            if let Some(rest) = message.strip_prefix("unknown field `")
+                && let Some(end) = rest.find('`')
+            {
+                let field = &rest[..end];
+                if !path.ends_with(field) {
+                    path = if path.is_empty() {
+                        field.to_string()
+                    } else {
+                        format!("{path}.{field}")
+                    };
+                    locate = path.clone();
+                }
+            }
+            src.error(&path, &locate, message.clone())
+                .with_suggestion(suggest(&message))
+        })?;
     let mut warnings = Vec::new();
     let design = raw.design.unwrap_or(DesignKind::Grid);
 
@@ -261,7 +273,14 @@ pub(crate) fn parse(
     // Keys that only some designs use.
     let only = |present: bool, key: &str, designs: &str| -> Result<(), ScenarioError> {
         if present {
-            Err(src.error(key, key, format!("`{key}` is not used by design `{}` (only by {designs})", design.name())))
+            Err(src.error(
+                key,
+                key,
+                format!(
+                    "`{key}` is not used by design `{}` (only by {designs})",
+                    design.name()
+                ),
+            ))
         } else {
             Ok(())
         }
@@ -272,17 +291,29 @@ pub(crate) fn parse(
         "samples",
         "random, latin_hypercube and sobol",
     )?;
-    only(raw.trajectories.is_some() && design != Morris, "trajectories", "morris")?;
+    only(
+        raw.trajectories.is_some() && design != Morris,
+        "trajectories",
+        "morris",
+    )?;
     only(raw.levels.is_some() && design != Morris, "levels", "morris")?;
-    only(raw.scramble.is_some() && design != Sobol, "scramble", "sobol")?;
-    only(raw.bootstrap.is_some() && design != Sobol, "bootstrap", "sobol")?;
+    only(
+        raw.scramble.is_some() && design != Sobol,
+        "scramble",
+        "sobol",
+    )?;
+    only(
+        raw.bootstrap.is_some() && design != Sobol,
+        "bootstrap",
+        "sobol",
+    )?;
 
     let d = parameters.len() as u64;
     let n_points: u64 = match design {
         Grid | Zip => {
             let mut lens = Vec::new();
             for p in &parameters {
-                match p.spec.len() {
+                match p.spec.count() {
                     Some(n) => lens.push(n),
                     None => {
                         return Err(src.param_error(
@@ -296,7 +327,9 @@ pub(crate) fn parse(
                 }
             }
             if design == Grid {
-                lens.iter().try_fold(1u64, |acc, &n| acc.checked_mul(n)).unwrap_or(u64::MAX)
+                lens.iter()
+                    .try_fold(1u64, |acc, &n| acc.checked_mul(n))
+                    .unwrap_or(u64::MAX)
             } else {
                 if let Some((p, &n)) = parameters.iter().zip(&lens).find(|(_, n)| **n != lens[0]) {
                     return Err(src.param_error(
@@ -315,7 +348,15 @@ pub(crate) fn parse(
                 return Err(src.error(
                     "samples",
                     "",
-                    format!("design `{}` needs `samples` (the number of {})", design.name(), if design == Sobol { "base samples N; the design has N × (parameters + 2) points" } else { "points" }),
+                    format!(
+                        "design `{}` needs `samples` (the number of {})",
+                        design.name(),
+                        if design == Sobol {
+                            "base samples N; the design has N × (parameters + 2) points"
+                        } else {
+                            "points"
+                        }
+                    ),
                 ));
             };
             let min = if design == Sobol { 2 } else { 1 };
@@ -328,11 +369,18 @@ pub(crate) fn parse(
                     return Err(src.error(
                         "parameters",
                         "parameters",
-                        format!("design `sobol` supports at most {} parameters, got {d}", MAX_DIMS / 2),
+                        format!(
+                            "design `sobol` supports at most {} parameters, got {d}",
+                            MAX_DIMS / 2
+                        ),
                     ));
                 }
                 if n > u64::from(u32::MAX) {
-                    return Err(src.error("samples", "samples", format!("must be < 2^32, got {n}")));
+                    return Err(src.error(
+                        "samples",
+                        "samples",
+                        format!("must be < 2^32, got {n}"),
+                    ));
                 }
                 if !n.is_power_of_two() {
                     warnings.push(format!(
@@ -340,7 +388,7 @@ pub(crate) fn parse(
                         n.next_power_of_two()
                     ));
                 }
-                n.checked_mul(d + 2).unwrap_or(u64::MAX)
+                n.saturating_mul(d + 2)
             } else {
                 n
             }
@@ -351,24 +399,28 @@ pub(crate) fn parse(
                 return Err(src.error("trajectories", "", "design `morris` needs `trajectories` (the number r of trajectories; 10 to 50 is usual)"));
             };
             if r < 2 {
-                return Err(src.error("trajectories", "trajectories", format!("must be >= 2, got {r}")));
+                return Err(src.error(
+                    "trajectories",
+                    "trajectories",
+                    format!("must be >= 2, got {r}"),
+                ));
             }
             let p = raw.levels.unwrap_or(4);
-            if p < 2 || p % 2 != 0 {
+            if p < 2 || !p.is_multiple_of(2) {
                 return Err(src.error(
                     "levels",
                     "levels",
                     format!("must be an even number >= 2 (the jump is levels / (2 (levels - 1))), got {p}"),
                 ));
             }
-            r.checked_mul(d + 1).unwrap_or(u64::MAX)
+            r.saturating_mul(d + 1)
         }
     };
     let replications = raw.replications.unwrap_or(1);
     if replications == 0 {
         return Err(src.error("replications", "replications", "must be >= 1, got 0"));
     }
-    let n_runs = n_points.checked_mul(u64::from(replications)).unwrap_or(u64::MAX);
+    let n_runs = n_points.saturating_mul(u64::from(replications));
     if n_runs > MAX_RUNS {
         return Err(src.error(
             "",
@@ -382,28 +434,52 @@ pub(crate) fn parse(
         None => default_metrics(),
         Some(list) => {
             if list.is_empty() {
-                return Err(src.error("metrics", "metrics", "name at least one metric, or leave `metrics` out for the default set"));
+                return Err(src.error(
+                    "metrics",
+                    "metrics",
+                    "name at least one metric, or leave `metrics` out for the default set",
+                ));
             }
             let mut out: Vec<MetricDef> = Vec::new();
             for (i, m) in list.into_iter().enumerate() {
                 let at = format!("metrics[{i}]");
                 let Some(ci) = columns.index(&m.column) else {
                     return Err(src
-                        .error(&format!("{at}.column"), &format!("{at}.column"), format!("unknown steps.csv column `{}`", m.column))
+                        .error(
+                            &format!("{at}.column"),
+                            &format!("{at}.column"),
+                            format!("unknown steps.csv column `{}`", m.column),
+                        )
                         .with_suggestion(nearest(&m.column, columns.names.iter().copied())));
                 };
                 if columns.kinds[ci] == ColumnKind::Other {
-                    return Err(src.error(&format!("{at}.column"), &format!("{at}.column"), format!("column `{}` is not numeric", m.column)));
+                    return Err(src.error(
+                        &format!("{at}.column"),
+                        &format!("{at}.column"),
+                        format!("column `{}` is not numeric", m.column),
+                    ));
                 }
                 match (m.stat.needs_threshold(), m.threshold) {
                     (true, None) => {
-                        return Err(src.error(&at, &at, format!("stat `{}` needs a `threshold`", m.stat.name())));
+                        return Err(src.error(
+                            &at,
+                            &at,
+                            format!("stat `{}` needs a `threshold`", m.stat.name()),
+                        ));
                     }
                     (false, Some(_)) => {
-                        return Err(src.error(&format!("{at}.threshold"), &format!("{at}.threshold"), format!("stat `{}` takes no threshold", m.stat.name())));
+                        return Err(src.error(
+                            &format!("{at}.threshold"),
+                            &format!("{at}.threshold"),
+                            format!("stat `{}` takes no threshold", m.stat.name()),
+                        ));
                     }
                     (_, Some(t)) if !t.is_finite() => {
-                        return Err(src.error(&format!("{at}.threshold"), &format!("{at}.threshold"), "must be finite"));
+                        return Err(src.error(
+                            &format!("{at}.threshold"),
+                            &format!("{at}.threshold"),
+                            "must be finite",
+                        ));
                     }
                     _ => {}
                 }
@@ -411,15 +487,28 @@ pub(crate) fn parse(
                     .name
                     .unwrap_or_else(|| MetricDef::default_name(&m.column, m.stat, m.threshold));
                 if name.is_empty() || name.contains(['\n', '\r', ',', '"']) {
-                    return Err(src.error(&format!("{at}.name"), &at, format!("`{name}` is not a usable column name")));
+                    return Err(src.error(
+                        &format!("{at}.name"),
+                        &at,
+                        format!("`{name}` is not a usable column name"),
+                    ));
                 }
                 let clash = out.iter().any(|o| o.name == name)
                     || RUN_COLUMNS.contains(&name.as_str())
                     || parameters.iter().any(|p| p.key == name);
                 if clash {
-                    return Err(src.error(&at, &at, format!("the metric name `{name}` is used twice (give one a `name`)")));
+                    return Err(src.error(
+                        &at,
+                        &at,
+                        format!("the metric name `{name}` is used twice (give one a `name`)"),
+                    ));
                 }
-                out.push(MetricDef { name, column: m.column, stat: m.stat, threshold: m.threshold });
+                out.push(MetricDef {
+                    name,
+                    column: m.column,
+                    stat: m.stat,
+                    threshold: m.threshold,
+                });
             }
             out
         }
@@ -430,7 +519,11 @@ pub(crate) fn parse(
         parameters,
         samples: raw.samples,
         trajectories: raw.trajectories,
-        levels: if design == Morris { Some(raw.levels.unwrap_or(4)) } else { None },
+        levels: if design == Morris {
+            Some(raw.levels.unwrap_or(4))
+        } else {
+            None
+        },
         design_seed: raw.design_seed.unwrap_or(0),
         scramble: raw.scramble.unwrap_or(false),
         replications,
@@ -438,18 +531,33 @@ pub(crate) fn parse(
         seed: raw.seed.unwrap_or(base_seed),
         metrics,
         record_steps: raw.record_steps.unwrap_or(0),
-        bootstrap: if design == Sobol { raw.bootstrap.unwrap_or(1000) } else { 0 },
+        bootstrap: if design == Sobol {
+            raw.bootstrap.unwrap_or(1000)
+        } else {
+            0
+        },
     };
     Ok((spec, warnings))
 }
 
 /// Sobol' and Morris need ranges (uniform, log_uniform or int_uniform) and at least one.
-fn sensitivity_params(design: DesignKind, parameters: &[ParamDef], src: &Source<'_>) -> Result<(), ScenarioError> {
+fn sensitivity_params(
+    design: DesignKind,
+    parameters: &[ParamDef],
+    src: &Source<'_>,
+) -> Result<(), ScenarioError> {
     if parameters.is_empty() {
-        return Err(src.error("parameters", "parameters", format!("design `{}` needs at least one parameter", design.name())));
+        return Err(src.error(
+            "parameters",
+            "parameters",
+            format!("design `{}` needs at least one parameter", design.name()),
+        ));
     }
     for p in parameters {
-        if !matches!(p.spec, ParamSpec::Uniform(_) | ParamSpec::LogUniform(_) | ParamSpec::IntUniform(_)) {
+        if !matches!(
+            p.spec,
+            ParamSpec::Uniform(_) | ParamSpec::LogUniform(_) | ParamSpec::IntUniform(_)
+        ) {
             return Err(src.param_error(
                 &p.key,
                 format!(
@@ -462,9 +570,18 @@ fn sensitivity_params(design: DesignKind, parameters: &[ParamDef], src: &Source<
     Ok(())
 }
 
-fn flatten(t: &toml::Table, prefix: &str, src: &Source<'_>, out: &mut Vec<ParamDef>) -> Result<(), ScenarioError> {
+fn flatten(
+    t: &toml::Table,
+    prefix: &str,
+    src: &Source<'_>,
+    out: &mut Vec<ParamDef>,
+) -> Result<(), ScenarioError> {
     for (k, v) in t {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match parse_spec(v) {
             Ok(Some(spec)) => out.push(ParamDef { key, spec }),
             Ok(None) => {

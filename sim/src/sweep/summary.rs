@@ -152,7 +152,9 @@ pub fn step_values(m: &StepMetrics, out: &mut Vec<f64>) {
 
 /// Length in bytes of a step row as steps.csv writes it (for output size estimates).
 pub fn step_row_len(m: &StepMetrics) -> usize {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
     let _ = w.serialize(m);
     w.into_inner().map_or(0, |b| b.len())
 }
@@ -277,7 +279,7 @@ macro_rules! unsupported {
     };
 }
 
-impl<'a> ser::Serializer for &'a mut Collector {
+impl ser::Serializer for &mut Collector {
     type Ok = ();
     type Error = Unsupported;
     type SerializeSeq = Impossible<(), Unsupported>;
@@ -383,7 +385,9 @@ impl ser::SerializeStruct for &mut Collector {
         key: &'static str,
         value: &T,
     ) -> Result<(), Unsupported> {
-        let (v, kind) = value.serialize(Scalar).unwrap_or((f64::NAN, ColumnKind::Other));
+        let (v, kind) = value
+            .serialize(Scalar)
+            .unwrap_or((f64::NAN, ColumnKind::Other));
         if self.schema {
             self.names.push(key);
             self.kinds.push(kind);
@@ -574,7 +578,10 @@ mod tests {
         assert_eq!(defs[4].name, "sum_requests_platform");
         let mut a = Accumulator::new(&defs, &c);
         assert!(a.finish().iter().all(|x| x.is_nan()));
-        for (step, (p, r)) in [(1.0, 10u64), (3.0, 20), (0.5, 30), (2.0, 40)].into_iter().enumerate() {
+        for (step, (p, r)) in [(1.0, 10u64), (3.0, 20), (0.5, 30), (2.0, 40)]
+            .into_iter()
+            .enumerate()
+        {
             a.add(&StepMetrics {
                 step: step as u32,
                 token_price_usd: p,
