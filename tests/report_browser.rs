@@ -52,7 +52,10 @@ fn run_chromium(chrome: &Path, dir: &Dir, page: &Path, mode: &str) -> String {
     let profile = tempfile::tempdir().expect("profile folder");
     let out_path = profile.path().join("stdout.txt");
     let err_path = profile.path().join("stderr.txt");
-    let url = format!("file://{}", page.canonicalize().expect("report path").display());
+    let url = format!(
+        "file://{}",
+        page.canonicalize().expect("report path").display()
+    );
     let mut child = Command::new(chrome)
         .args([
             "--headless",
@@ -90,15 +93,21 @@ fn run_chromium(chrome: &Path, dir: &Dir, page: &Path, mode: &str) -> String {
         std::thread::sleep(Duration::from_millis(50));
     };
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-    assert!(status.success(), "chromium failed ({mode}): {status}\n{stderr}");
+    assert!(
+        status.success(),
+        "chromium failed ({mode}): {status}\n{stderr}"
+    );
     std::fs::read_to_string(&out_path).expect("chromium's stdout")
 }
 
 /// Checks that `shot` is a PNG of the window size with real content: text, and (when `charts`)
 /// coloured chart pixels.
 fn assert_non_blank_screenshot(shot: &Path, charts: bool) {
-    let file = std::fs::File::open(shot).unwrap_or_else(|e| panic!("no screenshot {}: {e}", shot.display()));
-    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().expect("a PNG screenshot");
+    let file = std::fs::File::open(shot)
+        .unwrap_or_else(|e| panic!("no screenshot {}: {e}", shot.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("a PNG screenshot");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("a PNG frame");
     assert_eq!((info.width, info.height), (1280, 2000), "screenshot size");
@@ -111,23 +120,41 @@ fn assert_non_blank_screenshot(shot: &Path, charts: bool) {
         dark += (r + g + b < 200) as usize;
         colored += ((r - b).abs() > 60 || (g - b).abs() > 60) as usize;
     }
-    assert!(dark > total / 500, "screenshot has almost no dark (text) pixels: {dark} of {total}");
+    assert!(
+        dark > total / 500,
+        "screenshot has almost no dark (text) pixels: {dark} of {total}"
+    );
     if charts {
-        assert!(colored > total / 1000, "screenshot has almost no coloured (chart) pixels: {colored} of {total}");
+        assert!(
+            colored > total / 1000,
+            "screenshot has almost no coloured (chart) pixels: {colored} of {total}"
+        );
     }
 }
 
 #[test]
 fn run_report_renders_in_headless_chromium() {
-    let Some(chrome) = browser_or_skip() else { return };
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
     let dir = Dir::new("report-run");
     let scenario = dir.copy_data("tiny.toml");
-    dir.command().args(["run", scenario.as_str(), "--out", "run", "--quiet"]).run();
+    dir.command()
+        .args(["run", scenario.as_str(), "--out", "run", "--quiet"])
+        .run();
     dir.command().args(["report", "run"]).run();
     let page = dir.join("run/report.html");
     let html = dir.read("run/report.html");
-    assert!(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"), "not self-contained");
-    run_chromium(&chrome, &dir, &page, &format!("--screenshot={}", dir.join("shot.png").display()));
+    assert!(
+        !html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "not self-contained"
+    );
+    run_chromium(
+        &chrome,
+        &dir,
+        &page,
+        &format!("--screenshot={}", dir.join("shot.png").display()),
+    );
     // The first 2000 pixels of the page hold the tables and the overview chart.
     assert_non_blank_screenshot(&dir.join("shot.png"), true);
     let dom = run_chromium(&chrome, &dir, &page, "--dump-dom");
@@ -147,17 +174,31 @@ fn run_report_renders_in_headless_chromium() {
     ] {
         assert!(dom.contains(needle), "the rendered DOM lacks {needle:?}");
     }
-    assert!(dom.matches("<svg").count() >= 11, "expected the overview and 10 charts as inline SVG");
+    assert!(
+        dom.matches("<svg").count() >= 11,
+        "expected the overview and 10 charts as inline SVG"
+    );
 }
 
 #[test]
 fn sweep_report_renders_in_headless_chromium() {
-    let Some(chrome) = browser_or_skip() else { return };
+    let Some(chrome) = browser_or_skip() else {
+        return;
+    };
     let dir = Dir::new("report-sweep");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("analysis/tests/fixtures/sweep_sobol");
-    dir.command().arg("report").arg(&fixture).args(["--out", "sweep.html"]).run();
+    dir.command()
+        .arg("report")
+        .arg(&fixture)
+        .args(["--out", "sweep.html"])
+        .run();
     let page = dir.join("sweep.html");
-    run_chromium(&chrome, &dir, &page, &format!("--screenshot={}", dir.join("shot.png").display()));
+    run_chromium(
+        &chrome,
+        &dir,
+        &page,
+        &format!("--screenshot={}", dir.join("shot.png").display()),
+    );
     assert_non_blank_screenshot(&dir.join("shot.png"), false);
     let dom = run_chromium(&chrome, &dir, &page, "--dump-dom");
     for needle in [

@@ -21,32 +21,117 @@ pub struct MetricInfo {
 /// Known metrics: (key, label, unit, percent?).
 const KNOWN: &[(&str, &str, &str, bool)] = &[
     // Summary metrics (summary.json `headline`, sweep runs.csv columns).
-    ("time_to_critical_mass", "Time to critical mass", "day", false),
-    ("tipped_at", "Tipped at (platform share ≥ 50%)", "day", false),
-    ("final_platform_share_requests", "Final platform request share", "% of requests", true),
-    ("final_onboarded_customers", "Final onboarded customers", "customers", false),
-    ("peak_onboarded_customers", "Peak onboarded customers", "customers", false),
+    (
+        "time_to_critical_mass",
+        "Time to critical mass",
+        "day",
+        false,
+    ),
+    (
+        "tipped_at",
+        "Tipped at (platform share ≥ 50%)",
+        "day",
+        false,
+    ),
+    (
+        "final_platform_share_requests",
+        "Final platform request share",
+        "% of requests",
+        true,
+    ),
+    (
+        "final_onboarded_customers",
+        "Final onboarded customers",
+        "customers",
+        false,
+    ),
+    (
+        "peak_onboarded_customers",
+        "Peak onboarded customers",
+        "customers",
+        false,
+    ),
     ("total_gmv_platform_usd", "Total platform GMV", "USD", false),
-    ("total_gmv_incumbent_usd", "Total incumbent GMV", "USD", false),
+    (
+        "total_gmv_incumbent_usd",
+        "Total incumbent GMV",
+        "USD",
+        false,
+    ),
     ("total_gmv_b2b_usd", "Total B2B GMV", "USD", false),
-    ("token_price_first_usd", "Token price, first step", "USD", false),
-    ("token_price_last_usd", "Token price, last step", "USD", false),
+    (
+        "token_price_first_usd",
+        "Token price, first step",
+        "USD",
+        false,
+    ),
+    (
+        "token_price_last_usd",
+        "Token price, last step",
+        "USD",
+        false,
+    ),
     ("token_price_min_usd", "Lowest token price", "USD", false),
     ("token_price_max_usd", "Highest token price", "USD", false),
-    ("total_unserved_requests", "Unserved requests", "requests", false),
-    ("mean_velocity", "Mean token velocity per step", "per step", false),
+    (
+        "total_unserved_requests",
+        "Unserved requests",
+        "requests",
+        false,
+    ),
+    (
+        "mean_velocity",
+        "Mean token velocity per step",
+        "per step",
+        false,
+    ),
     // steps.csv columns.
     ("token_price_usd", "Token price", "USD per token", false),
-    ("token_price_mid_usd", "Token mid price", "USD per token", false),
+    (
+        "token_price_mid_usd",
+        "Token mid price",
+        "USD per token",
+        false,
+    ),
     ("gmv_platform_usd", "Platform GMV", "USD per step", false),
     ("gmv_incumbent_usd", "Incumbent GMV", "USD per step", false),
     ("gmv_b2b_usd", "B2B GMV", "USD per step", false),
-    ("gmv_platform_tokens", "Platform GMV in tokens", "tokens per step", false),
-    ("platform_share_requests", "Platform request share", "% of requests", true),
-    ("platform_share_revenue", "Platform revenue share", "% of revenue", true),
-    ("active_customers_platform", "Active platform customers", "customers", false),
-    ("active_customers_incumbent", "Active incumbent customers", "customers", false),
-    ("onboarded_customers", "Onboarded customers", "customers", false),
+    (
+        "gmv_platform_tokens",
+        "Platform GMV in tokens",
+        "tokens per step",
+        false,
+    ),
+    (
+        "platform_share_requests",
+        "Platform request share",
+        "% of requests",
+        true,
+    ),
+    (
+        "platform_share_revenue",
+        "Platform revenue share",
+        "% of revenue",
+        true,
+    ),
+    (
+        "active_customers_platform",
+        "Active platform customers",
+        "customers",
+        false,
+    ),
+    (
+        "active_customers_incumbent",
+        "Active incumbent customers",
+        "customers",
+        false,
+    ),
+    (
+        "onboarded_customers",
+        "Onboarded customers",
+        "customers",
+        false,
+    ),
     ("aware_customers", "Aware customers", "customers", false),
     ("active_providers", "Active providers", "offerings", false),
     ("active_composites", "Active composites", "offerings", false),
@@ -54,17 +139,38 @@ const KNOWN: &[(&str, &str, &str, bool)] = &[
     ("velocity_annual", "Token velocity", "per year", false),
     ("treasury_tokens", "Treasury", "tokens", false),
     ("treasury_usd", "Treasury cash", "USD", false),
-    ("hhi_offerings", "HHI, all offerings", "HHI (0–10 000)", false),
-    ("hhi_platform", "HHI, platform offerings", "HHI (0–10 000)", false),
-    ("gini_provider_revenue", "Gini of provider revenue", "Gini (0–1)", false),
+    (
+        "hhi_offerings",
+        "HHI, all offerings",
+        "HHI (0–10 000)",
+        false,
+    ),
+    (
+        "hhi_platform",
+        "HHI, platform offerings",
+        "HHI (0–10 000)",
+        false,
+    ),
+    (
+        "gini_provider_revenue",
+        "Gini of provider revenue",
+        "Gini (0–1)",
+        false,
+    ),
     ("churn_rate", "Churn rate", "% per step", true),
     ("utilization_avg", "Utilization", "% of capacity", true),
     ("market_cap_usd", "Market cap", "USD", false),
 ];
 
 /// Statistics a sweep computes from a step column (`<stat>_<column>`), with their label words.
-const STATS: &[(&str, &str)] =
-    &[("final_", "final"), ("mean_", "mean"), ("sum_", "total"), ("max_", "peak"), ("min_", "lowest"), ("first_", "first")];
+const STATS: &[(&str, &str)] = &[
+    ("final_", "final"),
+    ("mean_", "mean"),
+    ("sum_", "total"),
+    ("max_", "peak"),
+    ("min_", "lowest"),
+    ("first_", "first"),
+];
 
 /// Describes a metric: the known entry, a sweep statistic of a known column (`final_…`, `mean_…`,
 /// `sum_…`, `<column>_ge_<x>_step`), or a label and unit guessed from the name.
@@ -74,7 +180,11 @@ pub fn describe(key: &str) -> MetricInfo {
             key: k.into(),
             label: label.into(),
             unit: unit.into(),
-            format: if pct { NumFormat::Percent } else { NumFormat::Number },
+            format: if pct {
+                NumFormat::Percent
+            } else {
+                NumFormat::Number
+            },
         };
     }
     for (prefix, word) in STATS {
@@ -89,7 +199,12 @@ pub fn describe(key: &str) -> MetricInfo {
             };
             return MetricInfo {
                 key: key.into(),
-                label: format!("{}{} {}", word[..1].to_uppercase(), &word[1..], lower_first(&base.label)),
+                label: format!(
+                    "{}{} {}",
+                    word[..1].to_uppercase(),
+                    &word[1..],
+                    lower_first(&base.label)
+                ),
                 unit,
                 format: base.format,
             };
@@ -124,7 +239,11 @@ pub fn describe(key: &str) -> MetricInfo {
         key: key.into(),
         label: humanize(stem),
         unit: if pct { "%".into() } else { unit.into() },
-        format: if pct { NumFormat::Percent } else { NumFormat::Number },
+        format: if pct {
+            NumFormat::Percent
+        } else {
+            NumFormat::Number
+        },
     }
 }
 
@@ -132,7 +251,11 @@ pub fn describe(key: &str) -> MetricInfo {
 pub fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) if c.clone().next().is_some_and(|n| n.is_lowercase() || n == ' ') => {
+        Some(f)
+            if c.clone()
+                .next()
+                .is_some_and(|n| n.is_lowercase() || n == ' ') =>
+        {
             f.to_lowercase().collect::<String>() + c.as_str()
         }
         Some(f) => f.to_string() + c.as_str(),
@@ -171,7 +294,11 @@ pub fn param_unit(path: &str) -> &'static str {
 /// "seller fee rate = 0.05", "cross side weight = 0.004 USD".
 pub fn param_value_label(path: &str, value: &str) -> String {
     let unit = param_unit(path);
-    if unit.is_empty() { format!("{} = {value}", param_label(path)) } else { format!("{} = {value} {unit}", param_label(path)) }
+    if unit.is_empty() {
+        format!("{} = {value}", param_label(path))
+    } else {
+        format!("{} = {value} {unit}", param_label(path))
+    }
 }
 
 /// The last component of a key path, for file names.
@@ -247,7 +374,11 @@ pub struct HeadlineChart {
 }
 
 const fn s(label: &'static str, source: Source, role: Role) -> SeriesSpec {
-    SeriesSpec { label, source, role }
+    SeriesSpec {
+        label,
+        source,
+        role,
+    }
 }
 
 /// The headline charts, in the order of the overview.
@@ -258,7 +389,11 @@ pub const HEADLINE: &[HeadlineChart] = &[
         title: "Token price",
         unit: "USD per token",
         per_step: false,
-        series: &[s("batch clearing price", Source::Column("token_price_usd"), Role::Platform)],
+        series: &[s(
+            "batch clearing price",
+            Source::Column("token_price_usd"),
+            Role::Platform,
+        )],
         format: NumFormat::Number,
         y_range: None,
         zero_based: false,
@@ -271,9 +406,21 @@ pub const HEADLINE: &[HeadlineChart] = &[
         unit: "USD",
         per_step: true,
         series: &[
-            s("incumbent", Source::Column("gmv_incumbent_usd"), Role::Incumbent),
-            s("platform", Source::Column("gmv_platform_usd"), Role::Platform),
-            s("B2B (agent to agent)", Source::Column("gmv_b2b_usd"), Role::B2b),
+            s(
+                "incumbent",
+                Source::Column("gmv_incumbent_usd"),
+                Role::Incumbent,
+            ),
+            s(
+                "platform",
+                Source::Column("gmv_platform_usd"),
+                Role::Platform,
+            ),
+            s(
+                "B2B (agent to agent)",
+                Source::Column("gmv_b2b_usd"),
+                Role::B2b,
+            ),
         ],
         format: NumFormat::Number,
         y_range: None,
@@ -286,7 +433,11 @@ pub const HEADLINE: &[HeadlineChart] = &[
         title: "Platform GMV in tokens",
         unit: "tokens",
         per_step: true,
-        series: &[s("platform end-customer payments", Source::Column("gmv_platform_tokens"), Role::Platform)],
+        series: &[s(
+            "platform end-customer payments",
+            Source::Column("gmv_platform_tokens"),
+            Role::Platform,
+        )],
         format: NumFormat::Number,
         y_range: None,
         zero_based: true,
@@ -299,8 +450,16 @@ pub const HEADLINE: &[HeadlineChart] = &[
         unit: "% of requests",
         per_step: false,
         series: &[
-            s("incumbent", Source::OneMinus("platform_share_requests"), Role::Incumbent),
-            s("platform", Source::Column("platform_share_requests"), Role::Platform),
+            s(
+                "incumbent",
+                Source::OneMinus("platform_share_requests"),
+                Role::Incumbent,
+            ),
+            s(
+                "platform",
+                Source::Column("platform_share_requests"),
+                Role::Platform,
+            ),
         ],
         format: NumFormat::Percent,
         y_range: Some((0.0, 1.0)),
@@ -314,8 +473,16 @@ pub const HEADLINE: &[HeadlineChart] = &[
         unit: "customers (30-step window)",
         per_step: false,
         series: &[
-            s("incumbent", Source::Column("active_customers_incumbent"), Role::Incumbent),
-            s("platform", Source::Column("active_customers_platform"), Role::Platform),
+            s(
+                "incumbent",
+                Source::Column("active_customers_incumbent"),
+                Role::Incumbent,
+            ),
+            s(
+                "platform",
+                Source::Column("active_customers_platform"),
+                Role::Platform,
+            ),
         ],
         format: NumFormat::Number,
         y_range: None,
@@ -329,8 +496,16 @@ pub const HEADLINE: &[HeadlineChart] = &[
         unit: "offerings",
         per_step: false,
         series: &[
-            s("all agents", Source::Column("active_providers"), Role::Platform),
-            s("composite agents", Source::Column("active_composites"), Role::Secondary),
+            s(
+                "all agents",
+                Source::Column("active_providers"),
+                Role::Platform,
+            ),
+            s(
+                "composite agents",
+                Source::Column("active_composites"),
+                Role::Secondary,
+            ),
         ],
         format: NumFormat::Number,
         y_range: None,
@@ -343,7 +518,11 @@ pub const HEADLINE: &[HeadlineChart] = &[
         title: "Token velocity",
         unit: "payments ÷ circulating supply, per year",
         per_step: false,
-        series: &[s("annualized", Source::Column("velocity_annual"), Role::Platform)],
+        series: &[s(
+            "annualized",
+            Source::Column("velocity_annual"),
+            Role::Platform,
+        )],
         format: NumFormat::Number,
         y_range: None,
         zero_based: true,
@@ -351,11 +530,15 @@ pub const HEADLINE: &[HeadlineChart] = &[
     },
     HeadlineChart {
         id: "treasury",
-        about: "Tokens held by the platform treasury (initial allocation plus fees not burned).",
+        about: "Tokens held by the platform treasury at the end of each step (fees not burned flow in).",
         title: "Treasury",
         unit: "tokens",
         per_step: false,
-        series: &[s("treasury balance", Source::Column("treasury_tokens"), Role::Platform)],
+        series: &[s(
+            "treasury balance",
+            Source::Column("treasury_tokens"),
+            Role::Platform,
+        )],
         format: NumFormat::Number,
         y_range: None,
         zero_based: false,
@@ -368,8 +551,16 @@ pub const HEADLINE: &[HeadlineChart] = &[
         unit: "HHI, 0–10 000",
         per_step: false,
         series: &[
-            s("all offerings", Source::Column("hhi_offerings"), Role::Incumbent),
-            s("platform agents only", Source::Column("hhi_platform"), Role::Platform),
+            s(
+                "all offerings",
+                Source::Column("hhi_offerings"),
+                Role::Incumbent,
+            ),
+            s(
+                "platform agents only",
+                Source::Column("hhi_platform"),
+                Role::Platform,
+            ),
         ],
         format: NumFormat::Number,
         y_range: None,
@@ -382,7 +573,11 @@ pub const HEADLINE: &[HeadlineChart] = &[
         title: "Revenue inequality among agents (Gini)",
         unit: "Gini, 0–1",
         per_step: false,
-        series: &[s("platform agents", Source::Column("gini_provider_revenue"), Role::Platform)],
+        series: &[s(
+            "platform agents",
+            Source::Column("gini_provider_revenue"),
+            Role::Platform,
+        )],
         format: NumFormat::Number,
         y_range: Some((0.0, 1.0)),
         zero_based: true,
@@ -415,22 +610,43 @@ mod tests {
     #[test]
     fn known_and_guessed_descriptions() {
         let d = describe("final_platform_share_requests");
-        assert_eq!((d.unit.as_str(), d.format), ("% of requests", NumFormat::Percent));
+        assert_eq!(
+            (d.unit.as_str(), d.format),
+            ("% of requests", NumFormat::Percent)
+        );
         let g = describe("treasury_runway_usd");
-        assert_eq!((g.label.as_str(), g.unit.as_str()), ("Treasury runway", "USD"));
+        assert_eq!(
+            (g.label.as_str(), g.unit.as_str()),
+            ("Treasury runway", "USD")
+        );
         assert_eq!(describe("staked_tokens").unit, "tokens");
         assert_eq!(describe("time_to_tipping").unit, "day");
         let f = describe("final_platform_share_requests");
         assert_eq!(f.label, "Final platform request share");
         let m = describe("mean_gmv_platform_usd");
-        assert_eq!((m.label.as_str(), m.unit.as_str()), ("Mean platform GMV", "USD per step"));
+        assert_eq!(
+            (m.label.as_str(), m.unit.as_str()),
+            ("Mean platform GMV", "USD per step")
+        );
         let t = describe("sum_gmv_b2b_usd");
-        assert_eq!((t.label.as_str(), t.unit.as_str()), ("Total B2B GMV", "USD"));
+        assert_eq!(
+            (t.label.as_str(), t.unit.as_str()),
+            ("Total B2B GMV", "USD")
+        );
         let g = describe("platform_share_requests_ge_0.05_step");
-        assert_eq!((g.label.as_str(), g.unit.as_str()), ("First step with platform request share ≥ 5%", "step"));
-        assert_eq!(describe("final_active_providers").label, "Final active providers");
+        assert_eq!(
+            (g.label.as_str(), g.unit.as_str()),
+            ("First step with platform request share ≥ 5%", "step")
+        );
+        assert_eq!(
+            describe("final_active_providers").label,
+            "Final active providers"
+        );
         assert_eq!(param_label("platform.seller_fee_rate"), "seller fee rate");
-        assert_eq!(param_value_label("network_effects.cross_side_weight_usd", "0.004"), "cross side weight = 0.004 USD");
+        assert_eq!(
+            param_value_label("network_effects.cross_side_weight_usd", "0.004"),
+            "cross side weight = 0.004 USD"
+        );
         assert_eq!(time_unit(1.0), "day");
         assert_eq!(time_unit(7.0), "week");
     }

@@ -29,12 +29,25 @@ pub const DEFAULT_SWEEP_METRICS: &[&str] = &[
 ];
 
 /// `steps.csv` columns drawn as fan charts for a sweep by default.
-pub const DEFAULT_FAN_COLUMNS: &[&str] =
-    &["platform_share_requests", "token_price_usd", "gmv_platform_usd", "active_customers_platform"];
+pub const DEFAULT_FAN_COLUMNS: &[&str] = &[
+    "platform_share_requests",
+    "token_price_usd",
+    "gmv_platform_usd",
+    "active_customers_platform",
+];
 
 /// A file-name-safe id.
 pub fn slug(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
     while out.contains("__") {
         out = out.replace("__", "_");
     }
@@ -49,7 +62,11 @@ pub fn run_tag(run: &RunFolder) -> String {
 fn run_subtitle_tail(run: &RunFolder) -> String {
     let unit = catalog::time_unit(run.step_days());
     let n = run.steps.len();
-    let steps = if run.info.steps > 0 { run.info.steps } else { n as u64 };
+    let steps = if run.info.steps > 0 {
+        run.info.steps
+    } else {
+        n as u64
+    };
     format!("{steps} {unit}s · mindmarket {}", run.info.program_version)
 }
 
@@ -67,7 +84,9 @@ pub const SMOOTH_STEPS: usize = 7;
 
 /// Trailing mean over `k` values (fewer at the start), NaN skipped.
 pub fn trailing_mean(v: &[f64], k: usize) -> Vec<f64> {
-    (0..v.len()).map(|i| stats::mean(&v[i.saturating_sub(k.max(1) - 1)..=i]).unwrap_or(f64::NAN)).collect()
+    (0..v.len())
+        .map(|i| stats::mean(&v[i.saturating_sub(k.max(1) - 1)..=i]).unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// A headline chart of a run (None when `steps.csv` lacks its columns).
@@ -80,12 +99,24 @@ pub fn headline_chart(run: &RunFolder, spec: &HeadlineChart) -> Option<Chart> {
     // Daily flows are noisy: draw them faintly and a 7-step trailing mean on top.
     let smooth = spec.per_step && steps.len() >= 60;
     for s in spec.series {
-        let Some(v) = series_values(run, s.source) else { continue };
+        let Some(v) = series_values(run, s.source) else {
+            continue;
+        };
         let color = theme::role_color(s.role);
-        maxima.push(v.iter().copied().filter(|x| x.is_finite()).fold(0.0f64, f64::max));
+        maxima.push(
+            v.iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(0.0f64, f64::max),
+        );
         if smooth {
             let m = trailing_mean(&v, SMOOTH_STEPS);
-            let last = m.iter().rev().find(|x| x.is_finite()).copied().unwrap_or(f64::NAN);
+            let last = m
+                .iter()
+                .rev()
+                .find(|x| x.is_finite())
+                .copied()
+                .unwrap_or(f64::NAN);
             layers.push(Layer::Line {
                 label: None,
                 color: theme::lighten(color, 0.6),
@@ -95,11 +126,24 @@ pub fn headline_chart(run: &RunFolder, spec: &HeadlineChart) -> Option<Chart> {
                 step: false,
             });
             let label = format!("{} (last: {})", s.label, fmt::value(last, spec.format));
-            smooth_layers.push(Layer::line(label, color, steps.iter().copied().zip(m).collect()));
+            smooth_layers.push(Layer::line(
+                label,
+                color,
+                steps.iter().copied().zip(m).collect(),
+            ));
         } else {
-            let last = v.iter().rev().find(|x| x.is_finite()).copied().unwrap_or(f64::NAN);
+            let last = v
+                .iter()
+                .rev()
+                .find(|x| x.is_finite())
+                .copied()
+                .unwrap_or(f64::NAN);
             let label = format!("{} (last: {})", s.label, fmt::value(last, spec.format));
-            layers.push(Layer::line(label, color, steps.iter().copied().zip(v).collect()));
+            layers.push(Layer::line(
+                label,
+                color,
+                steps.iter().copied().zip(v).collect(),
+            ));
         }
     }
     layers.extend(smooth_layers);
@@ -111,8 +155,14 @@ pub fn headline_chart(run: &RunFolder, spec: &HeadlineChart) -> Option<Chart> {
     let y_log = spec.format == NumFormat::Number
         && spec.y_range.is_none()
         && pos.len() >= 2
-        && pos.iter().fold(0.0f64, |a, &b| a.max(b)) / pos.iter().fold(f64::INFINITY, |a, &b| a.min(b)) > 20.0;
-    let mut unit = if spec.per_step { format!("{} per {unit_t}", spec.unit) } else { spec.unit.to_string() };
+        && pos.iter().fold(0.0f64, |a, &b| a.max(b))
+            / pos.iter().fold(f64::INFINITY, |a, &b| a.min(b))
+            > 20.0;
+    let mut unit = if spec.per_step {
+        format!("{} per {unit_t}", spec.unit)
+    } else {
+        spec.unit.to_string()
+    };
     if y_log {
         unit.push_str(" (log scale)");
     }
@@ -125,7 +175,11 @@ pub fn headline_chart(run: &RunFolder, spec: &HeadlineChart) -> Option<Chart> {
         id: spec.id.to_string(),
         title: format!("{} — {}", spec.title, run_tag(run)),
         subtitle: spec.about.replace("{unit}", unit_t),
-        note: Some(format!("{smoothing}{} · {}", run_subtitle_tail(run), run.dir.join("steps.csv").display())),
+        note: Some(format!(
+            "{smoothing}{} · {}",
+            run_subtitle_tail(run),
+            run.dir.join("steps.csv").display()
+        )),
         body: Body::Xy(XyPlot {
             x_label: unit_t.to_string(),
             y_unit: unit,
@@ -134,7 +188,14 @@ pub fn headline_chart(run: &RunFolder, spec: &HeadlineChart) -> Option<Chart> {
             y_range: spec.y_range,
             zero_based: spec.zero_based,
             layers,
-            hlines: spec.reference.map(|(at, label)| RefLine { at, label: label.into() }).into_iter().collect(),
+            hlines: spec
+                .reference
+                .map(|(at, label)| RefLine {
+                    at,
+                    label: label.into(),
+                })
+                .into_iter()
+                .collect(),
             ..XyPlot::default()
         }),
         size: FULL_SIZE,
@@ -147,12 +208,21 @@ pub fn column_chart(run: &RunFolder, column: &str) -> Result<Chart> {
     let v = run.steps.num(column)?;
     let info = catalog::describe(column);
     let unit_t = catalog::time_unit(run.step_days());
-    let last = v.iter().rev().find(|x| x.is_finite()).copied().unwrap_or(f64::NAN);
+    let last = v
+        .iter()
+        .rev()
+        .find(|x| x.is_finite())
+        .copied()
+        .unwrap_or(f64::NAN);
     Ok(Chart {
         id: slug(column),
         title: format!("{} — {}", info.label, run_tag(run)),
         subtitle: format!("Column `{column}` of steps.csv."),
-        note: Some(format!("{} · {}", run_subtitle_tail(run), run.dir.join("steps.csv").display())),
+        note: Some(format!(
+            "{} · {}",
+            run_subtitle_tail(run),
+            run.dir.join("steps.csv").display()
+        )),
         body: Body::Xy(XyPlot {
             x_label: unit_t.into(),
             y_unit: info.unit.clone(),
@@ -173,13 +243,19 @@ pub fn column_chart(run: &RunFolder, column: &str) -> Result<Chart> {
 /// also name any `steps.csv` column).
 pub fn run_charts(run: &RunFolder, selection: &[String]) -> Result<Vec<Chart>> {
     if selection.is_empty() {
-        return Ok(catalog::HEADLINE.iter().filter_map(|s| headline_chart(run, s)).collect());
+        return Ok(catalog::HEADLINE
+            .iter()
+            .filter_map(|s| headline_chart(run, s))
+            .collect());
     }
     let mut out = Vec::new();
     for name in selection {
         if let Some(spec) = catalog::headline(name) {
             out.push(headline_chart(run, spec).ok_or_else(|| {
-                Error::format(&run.dir.join("steps.csv"), format!("lacks the columns of chart `{name}`"))
+                Error::format(
+                    &run.dir.join("steps.csv"),
+                    format!("lacks the columns of chart `{name}`"),
+                )
             })?);
         } else if run.steps.get_num(name).is_some() {
             out.push(column_chart(run, name)?);
@@ -214,7 +290,11 @@ pub fn run_overview(run: &RunFolder, charts: &[Chart]) -> Chart {
                     }
                 }
                 // One labelled series: the panel title says it all.
-                let labelled = xy.layers.iter().filter(|l| matches!(l, Layer::Line { label: Some(_), .. })).count();
+                let labelled = xy
+                    .layers
+                    .iter()
+                    .filter(|l| matches!(l, Layer::Line { label: Some(_), .. }))
+                    .count();
                 if labelled == 1 {
                     for l in &mut xy.layers {
                         if let Layer::Line { label, .. } = l {
@@ -227,13 +307,26 @@ pub fn run_overview(run: &RunFolder, charts: &[Chart]) -> Chart {
             p
         })
         .collect();
-    let cols = if panels.len() <= 4 { 2 } else if panels.len() <= 9 { 3 } else { 4 };
+    let cols = if panels.len() <= 4 {
+        2
+    } else if panels.len() <= 9 {
+        3
+    } else {
+        4
+    };
     let rows = panels.len().div_ceil(cols).max(1);
     Chart {
         id: "overview".into(),
         title: format!("Headline metrics — {}", run_tag(run)),
-        subtitle: format!("{} · x axis: {}", run_subtitle_tail(run), catalog::time_unit(run.step_days())),
-        note: Some(format!("Colours: platform blue, incumbent vermillion, B2B green · {}", run.dir.display())),
+        subtitle: format!(
+            "{} · x axis: {}",
+            run_subtitle_tail(run),
+            catalog::time_unit(run.step_days())
+        ),
+        note: Some(format!(
+            "Colours: platform blue, incumbent vermillion, B2B green · {}",
+            run.dir.display()
+        )),
         body: Body::Multi { panels, cols },
         size: (cols as u32 * 480, rows as u32 * 330 + 110),
     }
@@ -273,11 +366,17 @@ pub struct SweepCharts {
 
 /// The summary metrics to draw: `selection` ∩ the sweep's metrics (an unknown name is an error),
 /// or the defaults the sweep has (or its first four metrics).
-pub fn sweep_metrics(sweep: &SweepFolder, selection: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+pub fn sweep_metrics(
+    sweep: &SweepFolder,
+    selection: &[String],
+) -> Result<(Vec<String>, Vec<String>)> {
     let metrics = &sweep.manifest.metrics;
     if selection.is_empty() {
-        let mut m: Vec<String> =
-            DEFAULT_SWEEP_METRICS.iter().filter(|d| metrics.iter().any(|x| x == *d)).map(|s| s.to_string()).collect();
+        let mut m: Vec<String> = DEFAULT_SWEEP_METRICS
+            .iter()
+            .filter(|d| metrics.iter().any(|x| x == *d))
+            .map(|s| s.to_string())
+            .collect();
         if m.is_empty() {
             m = metrics.iter().take(4).cloned().collect();
         }
@@ -293,7 +392,11 @@ pub fn sweep_metrics(sweep: &SweepFolder, selection: &[String]) -> Result<(Vec<S
             m.push(name.clone());
         } else if let Some(h) = catalog::headline(name) {
             // A headline chart's platform series (its first series otherwise).
-            let s = h.series.iter().find(|s| s.role == catalog::Role::Platform).unwrap_or(&h.series[0]);
+            let s = h
+                .series
+                .iter()
+                .find(|s| s.role == catalog::Role::Platform)
+                .unwrap_or(&h.series[0]);
             cols.push(s.source.column().to_string());
         } else if step_cols.contains(name) {
             cols.push(name.clone());
@@ -315,7 +418,10 @@ pub fn sweep_charts(sweep: &SweepFolder, selection: &[String]) -> Result<SweepCh
     let (metrics, fan_cols) = sweep_metrics(sweep, selection)?;
     let mut out = SweepCharts::default();
     if sweep.ok_rows().next().is_none() {
-        out.skipped.push(format!("{}: no finished runs, nothing to plot", sweep.dir.display()));
+        out.skipped.push(format!(
+            "{}: no finished runs, nothing to plot",
+            sweep.dir.display()
+        ));
         return Ok(out);
     }
     // Fan charts.
@@ -338,19 +444,30 @@ pub fn sweep_charts(sweep: &SweepFolder, selection: &[String]) -> Result<SweepCh
     let pairs = grid::grid_pairs(sweep);
     for m in &metrics {
         for p in &sweep.manifest.parameters {
-            if sweep.param_levels(p).iter().filter(|l| l.1.is_some()).count() >= 2 {
+            if sweep
+                .param_levels(p)
+                .iter()
+                .filter(|l| l.1.is_some())
+                .count()
+                >= 2
+            {
                 out.charts.push(response_chart(sweep, m, p)?);
             }
         }
         for (px, py) in pairs.iter().take(3) {
             out.charts.push(heatmap_chart(sweep, m, px, py)?);
         }
-        out.charts.push(distribution_chart(sweep, m)?);
+        match distribution_chart(sweep, m) {
+            Ok(c) => out.charts.push(c),
+            Err(e) => out.skipped.push(format!("distribution of `{m}`: {e}")),
+        }
     }
     if sweep.manifest.parameters.is_empty() {
-        out.skipped.push("response curves and heatmaps: the sweep has no parameters".into());
+        out.skipped
+            .push("response curves and heatmaps: the sweep has no parameters".into());
     } else if pairs.is_empty() && sweep.manifest.parameters.len() >= 2 {
-        out.skipped.push("heatmaps: no two parameters form a full grid (random or Sobol designs)".into());
+        out.skipped
+            .push("heatmaps: no two parameters form a full grid (random or Sobol designs)".into());
     }
     // Sensitivity indices.
     match &sweep.sensitivity {
@@ -365,7 +482,9 @@ pub fn sweep_charts(sweep: &SweepFolder, selection: &[String]) -> Result<SweepCh
                 out.charts.push(sensitivity_chart(sweep, s, m));
             }
         }
-        None => out.skipped.push("sensitivity bars: no sensitivity.csv in the sweep".into()),
+        None => out
+            .skipped
+            .push("sensitivity bars: no sensitivity.csv in the sweep".into()),
     }
     Ok(out)
 }
@@ -377,7 +496,11 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
     let points = sweep.point_ids();
     // Two bands overlaid still read; more turn to mud: small multiples then.
     let overlay = points.len() <= 2;
-    let shown: Vec<u64> = points.iter().copied().take(if overlay { 2 } else { 12 }).collect();
+    let shown: Vec<u64> = points
+        .iter()
+        .copied()
+        .take(if overlay { 2 } else { 12 })
+        .collect();
     let mut layers_by_point = Vec::new();
     let mut n_runs = 0;
     for (k, &pt) in shown.iter().enumerate() {
@@ -385,8 +508,16 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
         let (steps, series) = (ps.steps, ps.runs);
         n_runs = n_runs.max(series.len());
         let b = stats::band(&series);
-        let color = if overlay { theme::series_color(k) } else { BLUE };
-        let label = if points.len() == 1 { "median".to_string() } else { sweep.point_label(pt) };
+        let color = if overlay {
+            theme::series_color(k)
+        } else {
+            BLUE
+        };
+        let label = if points.len() == 1 {
+            "median".to_string()
+        } else {
+            sweep.point_label(pt)
+        };
         layers_by_point.push((
             pt,
             vec![
@@ -397,7 +528,11 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
                     lo: b.iter().map(|x| x.0).collect(),
                     hi: b.iter().map(|x| x.2).collect(),
                 },
-                Layer::line(label, color, steps.iter().copied().zip(b.iter().map(|x| x.1)).collect()),
+                Layer::line(
+                    label,
+                    color,
+                    steps.iter().copied().zip(b.iter().map(|x| x.1)).collect(),
+                ),
             ],
         ));
     }
@@ -428,7 +563,10 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
     };
     let title = format!("{} across replications — {}", info.label, sweep_tag(sweep));
     let note = if overlay {
-        format!("Line: median; band: 10–90% of {n_runs} replications per point · {}", sweep_note(sweep))
+        format!(
+            "Line: median; band: 10–90% of {n_runs} replications per point · {}",
+            sweep_note(sweep)
+        )
     } else {
         format!(
             "Line: median; band: 10–90% of {n_runs} replications; grey: the other points' medians · {}",
@@ -441,14 +579,23 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
             title,
             subtitle: format!("Column `{column}` of each run's steps, by design point."),
             note: Some(note),
-            body: Body::Xy(xy(layers_by_point.into_iter().flat_map(|(_, l)| l).collect())),
+            body: Body::Xy(xy(layers_by_point
+                .into_iter()
+                .flat_map(|(_, l)| l)
+                .collect())),
             size: FULL_SIZE,
         })
     } else {
         // A 2-D grid reads best with one column per level of its second parameter.
         let params = &sweep.manifest.parameters;
-        let cols = match (params.len(), grid::grid_pairs(sweep).is_empty()) {
-            (2, false) => sweep.param_levels(&params[1]).len().clamp(2, 4),
+        let cols = match (
+            params.len(),
+            grid::grid_pairs(sweep).is_empty(),
+            shown.len(),
+        ) {
+            (2, false, _) => sweep.param_levels(&params[1]).len().clamp(2, 4),
+            (_, _, 0..=4) => 2,
+            (_, _, 5..=9) => 3,
             _ => 4,
         };
         // Each panel shows the other points' medians in light grey, for comparison.
@@ -465,14 +612,18 @@ pub fn fan_chart(sweep: &SweepFolder, column: &str) -> Result<Chart> {
                 if let Some(Layer::Line { label, .. }) = layers.get_mut(1) {
                     *label = None;
                 }
-                let context = medians.iter().filter(|(q, _)| *q != pt).map(|(_, pts)| Layer::Line {
-                    label: None,
-                    color: theme::lighten(theme::INK, 0.78),
-                    points: pts.clone(),
-                    width: 1,
-                    markers: false,
-                    step: false,
-                });
+                let context =
+                    medians
+                        .iter()
+                        .filter(|(q, _)| *q != pt)
+                        .map(|(_, pts)| Layer::Line {
+                            label: None,
+                            color: theme::lighten(theme::INK, 0.78),
+                            points: pts.clone(),
+                            width: 1,
+                            markers: false,
+                            step: false,
+                        });
                 let layers: Vec<Layer> = context.chain(layers).collect();
                 Chart {
                     id: format!("p{pt}"),
@@ -513,7 +664,11 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
     let params = &sweep.manifest.parameters;
     let others: Vec<&String> = params.iter().filter(|p| *p != param).collect();
     // Group by (level of the other parameter if the design is a 2-D grid) and level of `param`.
-    let grid_other = if others.len() == 1 && grid::grid_pairs(sweep).iter().any(|(a, b)| a == param || b == param) {
+    let grid_other = if others.len() == 1
+        && grid::grid_pairs(sweep)
+            .iter()
+            .any(|(a, b)| a == param || b == param)
+    {
         Some(others[0].clone())
     } else {
         None
@@ -523,7 +678,9 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
     type Group = (String, Vec<(f64, Vec<f64>)>);
     let mut groups: Vec<Group> = Vec::new();
     for (i, v) in vals {
-        let Some(x) = sweep.param_num(param, i) else { continue };
+        let Some(x) = sweep.param_num(param, i) else {
+            continue;
+        };
         let key = match &grid_other {
             Some(o) => catalog::param_value_label(o, &sweep.param_text(o, i)),
             None if lines_possible => String::new(),
@@ -536,7 +693,11 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
                 groups.len() - 1
             }
         };
-        match groups[g].1.iter_mut().find(|(lx, _)| (*lx - x).abs() <= 1e-12 * x.abs().max(1e-300)) {
+        match groups[g]
+            .1
+            .iter_mut()
+            .find(|(lx, _)| (*lx - x).abs() <= 1e-12 * x.abs().max(1e-300))
+        {
             Some((_, list)) => list.push(v),
             None => groups[g].1.push((x, vec![v])),
         }
@@ -544,7 +705,10 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
     if let Some(o) = &grid_other {
         let levels = sweep.param_levels(o);
         groups.sort_by_key(|g| {
-            levels.iter().position(|l| g.0 == catalog::param_value_label(o, &l.0)).unwrap_or(usize::MAX)
+            levels
+                .iter()
+                .position(|l| g.0 == catalog::param_value_label(o, &l.0))
+                .unwrap_or(usize::MAX)
         });
     }
     let n_missing = vals_missing(sweep, metric)?;
@@ -557,33 +721,54 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let color = if multi { theme::series_color(k) } else { BLUE };
-        let means: Vec<(f64, f64)> = pts.iter().map(|(x, v)| (*x, stats::mean(v).unwrap_or(f64::NAN))).collect();
+        let means: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|(x, v)| (*x, stats::mean(v).unwrap_or(f64::NAN)))
+            .collect();
         let cis: Vec<Option<stats::Ci>> = pts.iter().map(|(_, v)| stats::ci95(v)).collect();
         if !multi && lines_possible {
             layers.push(Layer::Band {
                 label: Some("95% interval of the mean".into()),
                 color,
                 xs: pts.iter().map(|p| p.0).collect(),
-                lo: cis.iter().zip(&means).map(|(c, m)| c.map_or(m.1, |c| c.lo)).collect(),
-                hi: cis.iter().zip(&means).map(|(c, m)| c.map_or(m.1, |c| c.hi)).collect(),
+                lo: cis
+                    .iter()
+                    .zip(&means)
+                    .map(|(c, m)| c.map_or(m.1, |c| c.lo))
+                    .collect(),
+                hi: cis
+                    .iter()
+                    .zip(&means)
+                    .map(|(c, m)| c.map_or(m.1, |c| c.hi))
+                    .collect(),
             });
         }
         layers.push(Layer::ErrorBars {
             color,
-            bars: pts.iter().zip(&cis).filter_map(|((x, _), c)| c.map(|c| (*x, c.lo, c.hi))).collect(),
+            bars: pts
+                .iter()
+                .zip(&cis)
+                .filter_map(|((x, _), c)| c.map(|c| (*x, c.lo, c.hi)))
+                .collect(),
         });
         layers.push(Layer::Line {
-            label: Some(if label.is_empty() { "mean across replications".into() } else { label }),
+            label: Some(if label.is_empty() {
+                "mean across replications".into()
+            } else {
+                label
+            }),
             color,
             points: means,
             width: if lines_possible { 0 } else { 1 },
             markers: true,
             step: false,
         });
-        if !lines_possible
-            && let Some(Layer::Line { label, width, .. }) = layers.last_mut()
-        {
-            *label = if k == 0 { Some("one design point (mean)".into()) } else { None };
+        if !lines_possible && let Some(Layer::Line { label, width, .. }) = layers.last_mut() {
+            *label = if k == 0 {
+                Some("one design point (mean)".into())
+            } else {
+                None
+            };
             *width = 0;
         }
     }
@@ -592,7 +777,13 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
         layers = layers
             .into_iter()
             .flat_map(|l| match l {
-                Layer::Line { label, color, points, markers, .. } => points
+                Layer::Line {
+                    label,
+                    color,
+                    points,
+                    markers,
+                    ..
+                } => points
                     .into_iter()
                     .enumerate()
                     .map(|(i, p)| Layer::Line {
@@ -609,23 +800,57 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
             .collect();
     }
     let reps = sweep.manifest.replications.max(1);
-    let levels: Vec<f64> = sweep.param_levels(param).iter().filter_map(|l| l.1).collect();
+    let levels: Vec<f64> = sweep
+        .param_levels(param)
+        .iter()
+        .filter_map(|l| l.1)
+        .collect();
     // Levels spanning two or more orders of magnitude read on a log axis.
     let x_log = levels.len() >= 2
         && levels.iter().all(|&v| v > 0.0)
-        && levels.iter().fold(0.0f64, |a, &b| a.max(b)) / levels.iter().fold(f64::INFINITY, |a, &b| a.min(b)) >= 100.0;
+        && levels.iter().fold(0.0f64, |a, &b| a.max(b))
+            / levels.iter().fold(f64::INFINITY, |a, &b| a.min(b))
+            >= 100.0;
     let missing = if n_missing > 0 {
-        format!(" Runs without a value (never reached) are left out: {n_missing} of {}.", sweep.ok_rows().count())
+        format!(
+            " Runs without a value (never reached) are left out: {n_missing} of {}.",
+            sweep.ok_rows().count()
+        )
     } else {
         String::new()
     };
     Ok(Chart {
-        id: format!("response_{}_vs_{}", slug(metric), slug(catalog::param_id(param))),
-        title: format!("{} vs {} — {}", info.label, catalog::param_label(param), sweep_tag(sweep)),
-        subtitle: format!("Mean across {reps} replications at each value of `{param}`, with 95% bootstrap intervals.{missing}"),
+        id: format!(
+            "response_{}_vs_{}",
+            slug(metric),
+            slug(catalog::param_id(param))
+        ),
+        title: format!(
+            "{} vs {} — {}",
+            info.label,
+            catalog::param_label(param),
+            sweep_tag(sweep)
+        ),
+        subtitle: if reps < 2 {
+            format!(
+                "One run per design point at each value of `{param}` (no replications: no intervals).{missing}"
+            )
+        } else if lines_possible {
+            format!(
+                "Mean across {reps} replications at each value of `{param}`, with 95% bootstrap intervals.{missing}"
+            )
+        } else {
+            format!(
+                "Each marker: one design point's mean over {reps} replications, with its 95% interval; the other parameters vary too.{missing}"
+            )
+        },
         note: Some(sweep_note(sweep)),
         body: Body::Xy(XyPlot {
-            x_label: if x_log { format!("{param} (log scale)") } else { param.to_string() },
+            x_label: if x_log {
+                format!("{param} (log scale)")
+            } else {
+                param.to_string()
+            },
             y_unit: info.unit.clone(),
             y_format: Some(info.format),
             zero_based: info.format == NumFormat::Percent,
@@ -633,7 +858,10 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
             x_log,
             layers,
             hlines: if info.format == NumFormat::Percent && metric.contains("share") {
-                vec![RefLine { at: 0.5, label: "tipping line (50%)".into() }]
+                vec![RefLine {
+                    at: 0.5,
+                    label: "tipping line (50%)".into(),
+                }]
             } else {
                 vec![]
             },
@@ -645,7 +873,11 @@ pub fn response_chart(sweep: &SweepFolder, metric: &str, param: &str) -> Result<
 
 /// Finished runs whose `metric` is missing (NaN: e.g. a threshold never reached).
 fn vals_missing(sweep: &SweepFolder, metric: &str) -> Result<usize> {
-    Ok(sweep.metric(metric)?.iter().filter(|(_, v)| !v.is_finite()).count())
+    Ok(sweep
+        .metric(metric)?
+        .iter()
+        .filter(|(_, v)| !v.is_finite())
+        .count())
 }
 
 /// Heatmap of a summary metric over two parameters (mean over replications and other
@@ -663,10 +895,17 @@ pub fn heatmap_chart(sweep: &SweepFolder, metric: &str, px: &str, py: &str) -> R
     ));
     let any_tipped = g.mean.iter().any(|v| v.is_finite() && *v >= 0.5);
     Ok(Chart {
-        id: format!("heatmap_{}_{}_x_{}", slug(metric), slug(catalog::param_id(px)), slug(catalog::param_id(py))),
+        id: format!(
+            "heatmap_{}_{}_x_{}",
+            slug(metric),
+            slug(catalog::param_id(px)),
+            slug(catalog::param_id(py))
+        ),
         title: format!("{} — {}", info.label, sweep_tag(sweep)),
         subtitle: if share && any_tipped {
-            format!("{across}; the black line encloses the cells where the platform ends at ≥ 50% (tipped).")
+            format!(
+                "{across}; the black line encloses the cells where the platform ends at ≥ 50% (tipped)."
+            )
         } else if share {
             format!("{across}; the platform stays below 50% in every cell.")
         } else {
@@ -680,7 +919,11 @@ pub fn heatmap_chart(sweep: &SweepFolder, metric: &str, px: &str, py: &str) -> R
             y_levels: g.ys.iter().map(|l| l.0.clone()).collect(),
             values,
             format: info.format,
-            unit: if info.unit.is_empty() { info.label.clone() } else { info.unit.clone() },
+            unit: if info.unit.is_empty() {
+                info.label.clone()
+            } else {
+                info.unit.clone()
+            },
             range: None,
             threshold: share.then(|| (0.5, "50%".to_string())),
         }),
@@ -705,8 +948,19 @@ pub fn distribution_chart(sweep: &SweepFolder, metric: &str) -> Result<Chart> {
                 pts.push((first, 0.0));
             }
             pts.extend(v.iter().enumerate().map(|(i, &x)| (x, (i + 1) as f64 / n)));
-            let label = if by_point.len() == 1 { format!("{} runs", v.len()) } else { sweep.point_label(*pt) };
-            layers.push(Layer::Line { label: Some(label), color: theme::series_color(k), points: pts, width: 0, markers: false, step: true });
+            let label = if by_point.len() == 1 {
+                format!("{} runs", v.len())
+            } else {
+                sweep.point_label(*pt)
+            };
+            layers.push(Layer::Line {
+                label: Some(label),
+                color: theme::series_color(k),
+                points: pts,
+                width: 0,
+                markers: false,
+                step: true,
+            });
         }
         return Ok(Chart {
             id: format!("ecdf_{}", slug(metric)),
@@ -714,10 +968,17 @@ pub fn distribution_chart(sweep: &SweepFolder, metric: &str) -> Result<Chart> {
             subtitle: "Empirical CDF: share of replications at or below each value.".into(),
             note: Some(sweep_note(sweep)),
             body: Body::Xy(XyPlot {
-                x_label: if info.unit.is_empty() { info.label.clone() } else { format!("{} ({})", info.label, info.unit) },
+                x_label: if info.unit.is_empty() {
+                    info.label.clone()
+                } else {
+                    format!("{} ({})", info.label, info.unit)
+                },
                 y_unit: "share of replications".into(),
                 x_range: (info.format == NumFormat::Percent).then(|| {
-                    let hi = by_point.iter().flat_map(|(_, v)| stats::finite(v)).fold(0.0f64, f64::max);
+                    let hi = by_point
+                        .iter()
+                        .flat_map(|(_, v)| stats::finite(v))
+                        .fold(0.0f64, f64::max);
                     (0.0, if hi > 0.0 { hi } else { 1.0 })
                 }),
                 x_format: Some(info.format),
@@ -730,27 +991,60 @@ pub fn distribution_chart(sweep: &SweepFolder, metric: &str) -> Result<Chart> {
             size: FULL_SIZE,
         });
     }
-    let all: Vec<f64> = by_point.iter().flat_map(|(_, v)| stats::finite(v)).collect();
-    let (lo, hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let all: Vec<f64> = by_point
+        .iter()
+        .flat_map(|(_, v)| stats::finite(v))
+        .collect();
+    if all.is_empty() {
+        return Err(Error::NoData(format!(
+            "{}: no finished run has a value of `{metric}`",
+            sweep.dir.display()
+        )));
+    }
+    let (lo, hi) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
     let nb = ((all.len() as f64).sqrt().ceil() as usize).clamp(5, 30);
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
     let wbin = (hi - lo) / nb as f64;
     let mut counts = vec![0usize; nb];
     for x in &all {
         counts[(((x - lo) / wbin) as usize).min(nb - 1)] += 1;
     }
-    let bars = counts.iter().enumerate().map(|(i, &c)| (lo + i as f64 * wbin, lo + (i + 1) as f64 * wbin, c as f64)).collect();
+    let bars = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (lo + i as f64 * wbin, lo + (i + 1) as f64 * wbin, c as f64))
+        .collect();
     Ok(Chart {
         id: format!("hist_{}", slug(metric)),
         title: format!("{} across all runs — {tag}", info.label),
-        subtitle: format!("Histogram of {} finished runs over {} design points.", all.len(), by_point.len()),
+        subtitle: format!(
+            "Histogram of {} finished runs over {} design points.",
+            all.len(),
+            by_point.len()
+        ),
         note: Some(sweep_note(sweep)),
         body: Body::Xy(XyPlot {
-            x_label: if info.unit.is_empty() { info.label.clone() } else { format!("{} ({})", info.label, info.unit) },
+            x_label: if info.unit.is_empty() {
+                info.label.clone()
+            } else {
+                format!("{} ({})", info.label, info.unit)
+            },
             y_unit: "runs".into(),
             x_format: Some(info.format),
             zero_based: true,
-            layers: vec![Layer::Bars { label: None, color: BLUE, bars }],
+            layers: vec![Layer::Bars {
+                label: None,
+                color: BLUE,
+                bars,
+            }],
             ..XyPlot::default()
         }),
         size: FULL_SIZE,
@@ -771,16 +1065,23 @@ pub fn sensitivity_chart(sweep: &SweepFolder, s: &Sensitivity, metric: &str) -> 
                     BarSeries {
                         label: "first order S1 (alone)".into(),
                         color: BLUE,
-                        values: rows.iter().map(|r| (r.s1.0, Some((r.s1.1, r.s1.2)))).collect(),
+                        values: rows
+                            .iter()
+                            .map(|r| (r.s1.0, Some((r.s1.1, r.s1.2))))
+                            .collect(),
                     },
                     BarSeries {
                         label: "total ST (with interactions)".into(),
                         color: ORANGE,
-                        values: rows.iter().map(|r| (r.st.0, Some((r.st.1, r.st.2)))).collect(),
+                        values: rows
+                            .iter()
+                            .map(|r| (r.st.0, Some((r.st.1, r.st.2))))
+                            .collect(),
                     },
                 ],
                 "share of the metric's variance".to_string(),
-                "Sobol indices with their confidence intervals, parameters sorted by total effect.".to_string(),
+                "Sobol indices with their confidence intervals, parameters sorted by total effect."
+                    .to_string(),
                 Some((0.0, 1.0)),
             )
         }
@@ -801,7 +1102,13 @@ pub fn sensitivity_chart(sweep: &SweepFolder, s: &Sensitivity, metric: &str) -> 
                         values: rows.iter().map(|r| (r.sigma, None)).collect(),
                     },
                 ],
-                format!("elementary effect ({})", if info.unit.is_empty() { "metric units" } else { &info.unit }),
+                match info.format {
+                    NumFormat::Number if !info.unit.is_empty() => {
+                        format!("elementary effect ({})", info.unit)
+                    }
+                    NumFormat::Number => "elementary effect (metric units)".to_string(),
+                    _ => "elementary effect (change in the share, as a fraction)".to_string(),
+                },
                 "Morris screening: parameters sorted by μ*.".to_string(),
                 None,
             )
@@ -813,7 +1120,12 @@ pub fn sensitivity_chart(sweep: &SweepFolder, s: &Sensitivity, metric: &str) -> 
         title: format!("What drives {} — {tag}", catalog::lower_first(&info.label)),
         subtitle,
         note: Some(sweep_note(sweep)),
-        body: Body::HBars(HBars { categories, series, x_label, x_range: range }),
+        body: Body::HBars(HBars {
+            categories,
+            series,
+            x_label,
+            x_range: range,
+        }),
         size: (1200, h),
     }
 }

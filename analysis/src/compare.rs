@@ -69,7 +69,12 @@ pub struct Arm {
 impl Arm {
     /// A run folder as a one-replication arm (summary metrics: the headline of `summary.json`).
     pub fn from_run(run: &RunFolder, label: &str) -> Arm {
-        let metrics = run.info.headline.iter().map(|(k, v)| (k.clone(), v.unwrap_or(f64::NAN))).collect();
+        let metrics = run
+            .info
+            .headline
+            .iter()
+            .map(|(k, v)| (k.clone(), v.unwrap_or(f64::NAN)))
+            .collect();
         Arm {
             label: label.to_string(),
             scenario: run.info.scenario.clone(),
@@ -85,7 +90,11 @@ impl Arm {
 
     /// The finished runs of a sweep that match every `column=value` condition of `filter` (all
     /// finished runs when empty). Values match numerically when both sides are numbers.
-    pub fn from_sweep(sweep: &SweepFolder, filter: &[(String, String)], label: &str) -> Result<Arm> {
+    pub fn from_sweep(
+        sweep: &SweepFolder,
+        filter: &[(String, String)],
+        label: &str,
+    ) -> Result<Arm> {
         for (col, _) in filter {
             if !sweep.runs.has(col) {
                 return Err(Error::Unknown {
@@ -97,8 +106,10 @@ impl Arm {
                 });
             }
         }
-        let texts: Vec<(Vec<String>, &String)> =
-            filter.iter().map(|(c, v)| (sweep.runs.text(c).unwrap_or_default(), v)).collect();
+        let texts: Vec<(Vec<String>, &String)> = filter
+            .iter()
+            .map(|(c, v)| (sweep.runs.text(c).unwrap_or_default(), v))
+            .collect();
         let matches = |i: usize| {
             texts.iter().all(|(col, want)| {
                 let have = &col[i];
@@ -108,8 +119,12 @@ impl Arm {
                 }
             })
         };
-        let free: Vec<&String> =
-            sweep.manifest.parameters.iter().filter(|p| !filter.iter().any(|(c, _)| c == *p)).collect();
+        let free: Vec<&String> = sweep
+            .manifest
+            .parameters
+            .iter()
+            .filter(|p| !filter.iter().any(|(c, _)| c == *p))
+            .collect();
         let by_point = filter.iter().any(|(c, _)| c == "point_id");
         let mut reps = Vec::new();
         for (i, r) in sweep.ok_rows() {
@@ -128,18 +143,34 @@ impl Arm {
                 .iter()
                 .map(|m| (m.clone(), sweep.runs.get_num(m).map_or(f64::NAN, |v| v[i])))
                 .collect();
-            let steps = sweep.steps_path(r.run_id).map_or(StepSource::None, StepSource::File);
-            reps.push(Replication { seed: r.seed, run: r.run, key, metrics, steps });
+            let steps = sweep
+                .steps_path(r.run_id)
+                .map_or(StepSource::None, StepSource::File);
+            reps.push(Replication {
+                seed: r.seed,
+                run: r.run,
+                key,
+                metrics,
+                steps,
+            });
         }
         if reps.is_empty() {
             let cond: Vec<String> = filter.iter().map(|(c, v)| format!("{c}={v}")).collect();
             return Err(Error::NoData(format!(
                 "no finished run in {} matches {}",
                 sweep.dir.display(),
-                if cond.is_empty() { "(all runs)".into() } else { cond.join(", ") }
+                if cond.is_empty() {
+                    "(all runs)".into()
+                } else {
+                    cond.join(", ")
+                }
             )));
         }
-        Ok(Arm { label: label.to_string(), scenario: sweep.manifest.scenario.clone(), reps })
+        Ok(Arm {
+            label: label.to_string(),
+            scenario: sweep.manifest.scenario.clone(),
+            reps,
+        })
     }
 }
 
@@ -149,7 +180,9 @@ pub fn parse_arm(spec: &str) -> Result<Vec<(String, String)>> {
         .filter(|s| !s.trim().is_empty())
         .map(|c| {
             let (k, v) = c.split_once('=').ok_or_else(|| Error::Unknown {
-                message: format!("arm `{spec}`: expected COLUMN=VALUE[,COLUMN=VALUE…], e.g. point_id=1"),
+                message: format!(
+                    "arm `{spec}`: expected COLUMN=VALUE[,COLUMN=VALUE…], e.g. point_id=1"
+                ),
             })?;
             Ok((k.trim().to_string(), v.trim().to_string()))
         })
@@ -194,7 +227,12 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
         pairs.push((0, 0));
         common_seeds = a.reps[0].key == b.reps[0].key;
     } else {
-        let index: BTreeMap<&str, usize> = b.reps.iter().enumerate().map(|(j, r)| (r.key.as_str(), j)).collect();
+        let index: BTreeMap<&str, usize> = b
+            .reps
+            .iter()
+            .enumerate()
+            .map(|(j, r)| (r.key.as_str(), j))
+            .collect();
         for (i, r) in a.reps.iter().enumerate() {
             if let Some(&j) = index.get(r.key.as_str()) {
                 pairs.push((i, j));
@@ -205,7 +243,11 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
                 let mut s: Vec<u64> = arm.reps.iter().map(|r| r.seed).collect();
                 s.sort_unstable();
                 s.dedup();
-                s.iter().take(6).map(u64::to_string).collect::<Vec<_>>().join(", ")
+                s.iter()
+                    .take(6)
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(Error::NoData(format!(
                 "the arms share no seeds (A: {}; B: {}): paired differences need common random numbers — run both arms with the same seeds",
@@ -215,7 +257,12 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
         }
     }
     let names: Vec<String> = if metrics.is_empty() {
-        a.reps[0].metrics.keys().filter(|k| b.reps[0].metrics.contains_key(*k)).cloned().collect()
+        a.reps[0]
+            .metrics
+            .keys()
+            .filter(|k| b.reps[0].metrics.contains_key(*k))
+            .cloned()
+            .collect()
     } else {
         for m in metrics {
             if !a.reps[0].metrics.contains_key(m) || !b.reps[0].metrics.contains_key(m) {
@@ -223,7 +270,10 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
                 return Err(Error::Unknown {
                     message: format!(
                         "unknown summary metric `{m}` (both arms have: {})",
-                        have.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        have.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -231,8 +281,11 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
         metrics.to_vec()
     };
     let ordered: Vec<String> = {
-        let mut v: Vec<String> =
-            crate::run::HEADLINE_ORDER.iter().filter(|k| names.contains(&k.to_string())).map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = crate::run::HEADLINE_ORDER
+            .iter()
+            .filter(|k| names.contains(&k.to_string()))
+            .map(|s| s.to_string())
+            .collect();
         let rest: Vec<String> = names.iter().filter(|n| !v.contains(n)).cloned().collect();
         v.extend(rest);
         v
@@ -240,14 +293,32 @@ pub fn compare(a: Arm, b: Arm, metrics: &[String]) -> Result<Comparison> {
     let ms = ordered
         .into_iter()
         .map(|m| {
-            let av: Vec<f64> = pairs.iter().map(|&(i, _)| a.reps[i].metrics.get(&m).copied().unwrap_or(f64::NAN)).collect();
-            let bv: Vec<f64> = pairs.iter().map(|&(_, j)| b.reps[j].metrics.get(&m).copied().unwrap_or(f64::NAN)).collect();
-            MetricComparison { info: catalog::describe(&m), paired: stats::paired(&av, &bv, 0.95), metric: m }
+            let av: Vec<f64> = pairs
+                .iter()
+                .map(|&(i, _)| a.reps[i].metrics.get(&m).copied().unwrap_or(f64::NAN))
+                .collect();
+            let bv: Vec<f64> = pairs
+                .iter()
+                .map(|&(_, j)| b.reps[j].metrics.get(&m).copied().unwrap_or(f64::NAN))
+                .collect();
+            MetricComparison {
+                info: catalog::describe(&m),
+                paired: stats::paired(&av, &bv, 0.95),
+                metric: m,
+            }
         })
         .collect();
     let unpaired_a = a.reps.len() - pairs.len();
     let unpaired_b = b.reps.len() - pairs.len();
-    Ok(Comparison { a, b, pairs, unpaired_a, unpaired_b, common_seeds, metrics: ms })
+    Ok(Comparison {
+        a,
+        b,
+        pairs,
+        unpaired_a,
+        unpaired_b,
+        common_seeds,
+        metrics: ms,
+    })
 }
 
 impl MetricComparison {
@@ -271,9 +342,14 @@ impl MetricComparison {
             .map(|r| format!(", {}%", fmt::signed(r * 100.0, NumFormat::Number)))
             .unwrap_or_default();
         let head = if p.mean_diff == 0.0 {
-            format!("{label}: {b} and {a} are equal ({}{unit})", fmt::value(p.mean_a, f))
+            format!(
+                "{label}: {b} and {a} are equal ({}{unit})",
+                fmt::value(p.mean_a, f)
+            )
         } else {
-            let amount = fmt::signed(p.mean_diff, f).trim_start_matches(['+', '\u{2212}']).to_string();
+            let amount = fmt::signed(p.mean_diff, f)
+                .trim_start_matches(['+', '\u{2212}'])
+                .to_string();
             let (vb, va) = distinct(p.mean_b, p.mean_a, f);
             format!(
                 "{label}: {b} is {} than {a} by {amount}{unit} ({vb} vs {va}{rel})",
@@ -334,14 +410,25 @@ pub fn table_text(c: &Comparison) -> String {
                 distinct(p.mean_a, p.mean_b, f).0,
                 distinct(p.mean_a, p.mean_b, f).1,
                 fmt::signed(p.mean_diff, f),
-                p.ci.map_or("–".into(), |ci| format!("{} … {}", fmt::signed(ci.lo, f), fmt::signed(ci.hi, f))),
+                p.ci.map_or("–".into(), |ci| {
+                    format!("{} … {}", fmt::signed(ci.lo, f), fmt::signed(ci.hi, f))
+                }),
                 format!("{}/{}", p.n_b_higher, p.n),
             ],
-            None => [m.metric.clone(), "–".into(), "–".into(), "–".into(), "–".into(), "0/0".into()],
+            None => [
+                m.metric.clone(),
+                "–".into(),
+                "–".into(),
+                "–".into(),
+                "–".into(),
+                "0/0".into(),
+            ],
         };
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..6).map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
         let line: Vec<String> = r
@@ -349,7 +436,11 @@ pub fn table_text(c: &Comparison) -> String {
             .enumerate()
             .map(|(k, s)| {
                 let pad = widths[k] - s.chars().count();
-                if k == 0 { format!("{s}{}", " ".repeat(pad)) } else { format!("{}{s}", " ".repeat(pad)) }
+                if k == 0 {
+                    format!("{s}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{s}", " ".repeat(pad))
+                }
             })
             .collect();
         out.push_str(line.join("  ").trim_end());
@@ -368,7 +459,9 @@ pub fn difference_chart(c: &Comparison, column: &str) -> Result<Option<Chart>> {
     let mut diffs: Vec<Vec<f64>> = Vec::new();
     let mut steps: Vec<f64> = Vec::new();
     for &(i, j) in &c.pairs {
-        let (Some((sa, va)), Some((_, vb))) = (c.a.reps[i].series(column)?, c.b.reps[j].series(column)?) else {
+        let (Some((sa, va)), Some((_, vb))) =
+            (c.a.reps[i].series(column)?, c.b.reps[j].series(column)?)
+        else {
             return Ok(None);
         };
         let n = va.len().min(vb.len());
@@ -388,7 +481,9 @@ pub fn difference_chart(c: &Comparison, column: &str) -> Result<Option<Chart>> {
     let df = info.format.of_difference();
     let mut layers = Vec::new();
     let npairs = diffs.len();
-    let mean: Vec<f64> = (0..n).map(|t| stats::mean(&diffs.iter().map(|d| d[t]).collect::<Vec<_>>()).unwrap_or(f64::NAN)).collect();
+    let mean: Vec<f64> = (0..n)
+        .map(|t| stats::mean(&diffs.iter().map(|d| d[t]).collect::<Vec<_>>()).unwrap_or(f64::NAN))
+        .collect();
     if npairs >= 2 {
         let cis: Vec<Option<stats::Ci>> = (0..n)
             .map(|t| {
@@ -400,44 +495,90 @@ pub fn difference_chart(c: &Comparison, column: &str) -> Result<Option<Chart>> {
             label: Some("95% interval of the mean difference".into()),
             color: BLUE,
             xs: steps.clone(),
-            lo: cis.iter().zip(&mean).map(|(c, m)| c.map_or(*m, |c| c.lo)).collect(),
-            hi: cis.iter().zip(&mean).map(|(c, m)| c.map_or(*m, |c| c.hi)).collect(),
+            lo: cis
+                .iter()
+                .zip(&mean)
+                .map(|(c, m)| c.map_or(*m, |c| c.lo))
+                .collect(),
+            hi: cis
+                .iter()
+                .zip(&mean)
+                .map(|(c, m)| c.map_or(*m, |c| c.hi))
+                .collect(),
         });
     }
-    let last = mean.iter().rev().find(|x| x.is_finite()).copied().unwrap_or(f64::NAN);
+    let last = mean
+        .iter()
+        .rev()
+        .find(|x| x.is_finite())
+        .copied()
+        .unwrap_or(f64::NAN);
     layers.push(Layer::line(
         format!(
             "{} (last: {})",
-            if npairs >= 2 { format!("mean of {npairs} paired differences") } else { "difference".into() },
+            if npairs >= 2 {
+                format!("mean of {npairs} paired differences")
+            } else {
+                "difference".into()
+            },
             fmt::signed(last, df)
         ),
         BLUE,
         steps.iter().copied().zip(mean.iter().copied()).collect(),
     ));
-    let seeds = if c.common_seeds { "same seeds" } else { "DIFFERENT seeds" };
+    let seeds = if c.common_seeds {
+        "same seeds"
+    } else {
+        "DIFFERENT seeds"
+    };
     let seed_list = {
         let mut s: Vec<u64> = c.pairs.iter().map(|&(i, _)| c.a.reps[i].seed).collect();
         s.sort_unstable();
         s.dedup();
-        if s.len() == 1 { format!("seed {}", s[0]) } else { format!("{} seeds", s.len()) }
+        if s.len() == 1 {
+            format!("seed {}", s[0])
+        } else {
+            format!("{} seeds", s.len())
+        }
     };
-    let scen = if c.a.scenario == c.b.scenario { c.a.scenario.clone() } else { format!("{} vs {}", c.a.scenario, c.b.scenario) };
+    let scen = if c.a.scenario == c.b.scenario {
+        c.a.scenario.clone()
+    } else {
+        format!("{} vs {}", c.a.scenario, c.b.scenario)
+    };
     Ok(Some(Chart {
         id: format!("diff_{}", crate::charts::slug(column)),
-        title: format!("{}: B − A — {scen} ({seed_list}, {npairs} pair{})", info.label, if npairs == 1 { "" } else { "s" }),
-        subtitle: format!("A = {}; B = {} ({seeds}, paired step by step).", c.a.label, c.b.label),
+        title: format!(
+            "{}: B − A — {scen} ({seed_list}, {npairs} pair{})",
+            info.label,
+            if npairs == 1 { "" } else { "s" }
+        ),
+        subtitle: format!(
+            "A = {}; B = {} ({seeds}, paired step by step).",
+            c.a.label, c.b.label
+        ),
         note: Some("Above zero: B higher than A at that step.".into()),
         body: Body::Xy(XyPlot {
             x_label: "step".into(),
             y_unit: if df == NumFormat::Points {
                 "difference, percentage points".into()
             } else {
-                format!("difference, {}", if info.unit.is_empty() { "value" } else { &info.unit })
+                format!(
+                    "difference, {}",
+                    if info.unit.is_empty() {
+                        "value"
+                    } else {
+                        &info.unit
+                    }
+                )
             },
             y_format: Some(df),
             zero_based: true,
             layers,
-            hlines: vec![RefLine { at: 0.0, label: "no difference".into() }],
+            hlines: vec![RefLine {
+                at: 0.0,
+                label: "no difference".into(),
+            }],
             ..XyPlot::default()
         }),
         size: FULL_SIZE,
@@ -463,7 +604,9 @@ mod tests {
                     seed,
                     run: 0,
                     key: format!("seed {seed}"),
-                    metrics: [("final_platform_share_requests".to_string(), v)].into_iter().collect(),
+                    metrics: [("final_platform_share_requests".to_string(), v)]
+                        .into_iter()
+                        .collect(),
                     steps: StepSource::None,
                 })
                 .collect(),
@@ -480,17 +623,36 @@ mod tests {
         let p = c.metrics[0].paired.as_ref().unwrap();
         assert!((p.mean_diff - 0.02).abs() < 1e-12);
         let s = c.metrics[0].sentence("A", "B");
-        assert!(s.starts_with("Final platform request share: B is higher than A by 2 pp (22% vs 20%, +10%)"), "{s}");
-        assert!(s.contains("3 of 3 paired runs") && s.contains("clear at 95%"), "{s}");
+        assert!(
+            s.starts_with(
+                "Final platform request share: B is higher than A by 2 pp (22% vs 20%, +10%)"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("3 of 3 paired runs") && s.contains("clear at 95%"),
+            "{s}"
+        );
         let t = table_text(&c);
-        assert!(t.contains("final_platform_share_requests") && t.contains("+2 pp"), "{t}");
+        assert!(
+            t.contains("final_platform_share_requests") && t.contains("+2 pp"),
+            "{t}"
+        );
     }
 
     #[test]
     fn no_common_seeds_is_an_error_and_arm_specs_parse() {
-        let e = compare(arm("A", &[(1, 0.1), (2, 0.1)]), arm("B", &[(5, 0.1), (6, 0.2)]), &[]).unwrap_err();
+        let e = compare(
+            arm("A", &[(1, 0.1), (2, 0.1)]),
+            arm("B", &[(5, 0.1), (6, 0.2)]),
+            &[],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("share no seeds"), "{e}");
-        assert_eq!(parse_arm("point_id=1").unwrap(), vec![("point_id".to_string(), "1".to_string())]);
+        assert_eq!(
+            parse_arm("point_id=1").unwrap(),
+            vec![("point_id".to_string(), "1".to_string())]
+        );
         assert_eq!(parse_arm("a.b=0.05, seed=3").unwrap().len(), 2);
         assert!(parse_arm("nonsense").is_err());
     }

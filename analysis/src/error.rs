@@ -56,13 +56,22 @@ impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Error {
         if source.kind() == std::io::ErrorKind::NotFound {
-            return Error::Missing { path: path.to_path_buf(), what: "no such file or folder".into() };
+            return Error::Missing {
+                path: path.to_path_buf(),
+                what: "no such file or folder".into(),
+            };
         }
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// A format error in `path`.
     pub fn format(path: &Path, message: impl Into<String>) -> Error {
-        Error::Format { path: path.to_path_buf(), message: message.into() }
+        Error::Format {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
     }
 }

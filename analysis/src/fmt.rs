@@ -46,7 +46,11 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize, extend: bool) -> (f64, f64, V
     let ticks: Vec<f64> = (0..=((last - first).round() as i64).max(0))
         .map(|i| clean((first + i as f64) * step, step))
         .collect();
-    if extend { (first * step, last * step, ticks, step) } else { (lo, hi, ticks, step) }
+    if extend {
+        (first * step, last * step, ticks, step)
+    } else {
+        (lo, hi, ticks, step)
+    }
 }
 
 /// The nice number (1, 2 or 5 × 10ᵏ) nearest to `raw` (Heckbert's rounding).
@@ -118,12 +122,18 @@ impl TickFormat {
     /// The format for ticks at multiples of `step` up to `max_abs` in magnitude.
     pub fn new(format: NumFormat, step: f64, max_abs: f64) -> TickFormat {
         match format {
-            NumFormat::Percent => {
-                TickFormat { format, div: 0.01, suffix: "%", decimals: decimals_for(step * 100.0) }
-            }
-            NumFormat::Points => {
-                TickFormat { format, div: 0.01, suffix: " pp", decimals: decimals_for(step * 100.0) }
-            }
+            NumFormat::Percent => TickFormat {
+                format,
+                div: 0.01,
+                suffix: "%",
+                decimals: decimals_for(step * 100.0),
+            },
+            NumFormat::Points => TickFormat {
+                format,
+                div: 0.01,
+                suffix: " pp",
+                decimals: decimals_for(step * 100.0),
+            },
             NumFormat::Number => {
                 let (mut div, mut suffix) = si(max_abs);
                 // Below 10 000 with sub-thousand steps, plain numbers read better (500, 2500)
@@ -131,7 +141,12 @@ impl TickFormat {
                 if div == 1e3 && max_abs < 1e4 && step < 1e3 {
                     (div, suffix) = (1.0, "");
                 }
-                TickFormat { format, div, suffix, decimals: decimals_for(step / div) }
+                TickFormat {
+                    format,
+                    div,
+                    suffix,
+                    decimals: decimals_for(step / div),
+                }
             }
         }
     }
@@ -165,7 +180,11 @@ pub fn compact(v: f64, sig: usize) -> String {
         return "–".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "∞".into() } else { "−∞".into() };
+        return if v > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
     }
     if v == 0.0 {
         return "0".into();
@@ -180,7 +199,11 @@ pub fn compact(v: f64, sig: usize) -> String {
     }
     let s = format!("{x:.decimals$}");
     // Drop trailing zeros of a fraction ("2.50" → "2.5"), but keep integers as they are.
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
     minus(format!("{s}{suffix}"))
 }
 
@@ -193,6 +216,36 @@ pub fn value(v: f64, format: NumFormat) -> String {
         NumFormat::Points if v.is_nan() => "–".into(),
         NumFormat::Points => format!("{} pp", compact(v * 100.0, 3)),
     }
+}
+
+/// A value shown with enough significant figures for a spread of `spread` to be visible
+/// (0.02011 rather than 0.02 when the spread is 0.0002): at least 3, at most 6.
+pub fn value_to(v: f64, spread: f64, format: NumFormat) -> String {
+    let sig = if v.is_finite() && spread.is_finite() && spread > 0.0 && v != 0.0 {
+        ((v.abs() / spread).log10().ceil() as i64 + 2).clamp(3, 6) as usize
+    } else {
+        3
+    };
+    match format {
+        NumFormat::Number => compact(v, sig),
+        NumFormat::Percent if v.is_nan() => "–".into(),
+        NumFormat::Percent => format!("{}%", compact(v * 100.0, sig)),
+        NumFormat::Points if v.is_nan() => "–".into(),
+        NumFormat::Points => format!("{} pp", compact(v * 100.0, sig)),
+    }
+}
+
+/// An integer with thin spaces between groups of three digits (100 000).
+pub fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A signed difference: "+1.2k", "−0.5%" (percentage points for percent metrics: "+1.3 pp").
@@ -271,6 +324,10 @@ mod tests {
         assert_eq!(compact(-2.5, 3), "\u{2212}2.5");
         assert_eq!(compact(0.000_025_4, 3), "2.54e-5");
         assert_eq!(value(0.0709, NumFormat::Percent), "7.09%");
+        assert_eq!(grouped(100_000), "100\u{2009}000");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(value_to(0.020113, 0.000233, NumFormat::Number), "0.02011");
+        assert_eq!(value_to(242.2, 75.4, NumFormat::Number), "242");
         assert_eq!(signed(0.013, NumFormat::Percent), "+1.3 pp");
         assert_eq!(value(0.05, NumFormat::Percent), "5%");
         assert_eq!(signed(-1500.0, NumFormat::Number), "\u{2212}1.5k");

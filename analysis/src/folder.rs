@@ -20,10 +20,16 @@ impl Folder {
     /// Opens `dir` as whichever kind it is; a clear error if it is neither.
     pub fn open(dir: &Path) -> Result<Folder> {
         if !dir.exists() {
-            return Err(Error::Missing { path: dir.to_path_buf(), what: "a run or sweep folder".into() });
+            return Err(Error::Missing {
+                path: dir.to_path_buf(),
+                what: "a run or sweep folder".into(),
+            });
         }
         if !dir.is_dir() {
-            return Err(Error::format(dir, "not a folder: expected a run folder or a sweep folder"));
+            return Err(Error::format(
+                dir,
+                "not a folder: expected a run folder or a sweep folder",
+            ));
         }
         if SweepFolder::is_sweep_folder(dir) {
             return Ok(Folder::Sweep(Box::new(SweepFolder::open(dir)?)));
@@ -33,7 +39,9 @@ impl Folder {
         }
         Err(Error::Missing {
             path: dir.join("summary.json"),
-            what: "neither a run folder (summary.json, steps.csv) nor a sweep folder (manifest.json)".into(),
+            what:
+                "neither a run folder (summary.json, steps.csv) nor a sweep folder (manifest.json)"
+                    .into(),
         })
     }
 }

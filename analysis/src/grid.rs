@@ -55,15 +55,37 @@ pub fn grid2(sweep: &SweepFolder, metric: &str, x_param: &str, y_param: &str) ->
         if !v.is_finite() {
             continue;
         }
-        let ix = level_of(&xs, &sweep.param_text(x_param, i), sweep.param_num(x_param, i));
-        let iy = level_of(&ys, &sweep.param_text(y_param, i), sweep.param_num(y_param, i));
+        let ix = level_of(
+            &xs,
+            &sweep.param_text(x_param, i),
+            sweep.param_num(x_param, i),
+        );
+        let iy = level_of(
+            &ys,
+            &sweep.param_text(y_param, i),
+            sweep.param_num(y_param, i),
+        );
         if let (Some(ix), Some(iy)) = (ix, iy) {
             sum[[iy, ix]] += v;
             n[[iy, ix]] += 1;
         }
     }
-    let mean = Array2::from_shape_fn(sum.dim(), |(r, c)| if n[[r, c]] > 0 { sum[[r, c]] / n[[r, c]] as f64 } else { f64::NAN });
-    Ok(Grid2 { metric: metric.into(), x_param: x_param.into(), y_param: y_param.into(), xs, ys, mean, n })
+    let mean = Array2::from_shape_fn(sum.dim(), |(r, c)| {
+        if n[[r, c]] > 0 {
+            sum[[r, c]] / n[[r, c]] as f64
+        } else {
+            f64::NAN
+        }
+    });
+    Ok(Grid2 {
+        metric: metric.into(),
+        x_param: x_param.into(),
+        y_param: y_param.into(),
+        xs,
+        ys,
+        mean,
+        n,
+    })
 }
 
 /// Pairs of parameters that form a full grid (every combination of their 2–30 levels has a

@@ -56,7 +56,10 @@ svg text{font-family:'DejaVu Sans',Verdana,Arial,sans-serif}
 
 /// HTML-escapes text.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -74,7 +77,10 @@ fn nav(sweep: bool) -> String {
     }
     links.push(("charts", "Charts"));
     links.push(("notes", "Notes"));
-    let items: Vec<String> = links.iter().map(|(id, t)| format!("<a href=\"#{id}\">{t}</a>")).collect();
+    let items: Vec<String> = links
+        .iter()
+        .map(|(id, t)| format!("<a href=\"#{id}\">{t}</a>"))
+        .collect();
     format!("<nav>{}</nav>\n", items.join(""))
 }
 
@@ -123,7 +129,7 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
         esc(&run.dir.display().to_string()),
         esc(&i.program_version),
         i.steps,
-        i.customers
+        fmt::grouped(i.customers)
     );
     b.push_str(&nav(false));
     b.push_str("<section id=\"summary\">\n<h2>Scenario</h2>\n<div class=\"grid\">\n<table>\n<tr><th>run</th><th></th></tr>\n");
@@ -137,11 +143,17 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
         ("seed", i.seed.to_string()),
         ("run index", i.run.to_string()),
         ("program version", esc(&i.program_version)),
-        ("scenario hash", format!("<code>{}</code>", esc(&i.scenario_hash))),
+        (
+            "scenario hash",
+            format!("<code>{}</code>", esc(&i.scenario_hash)),
+        ),
         ("steps", i.steps.to_string()),
-        ("customers", i.customers.to_string()),
+        ("customers", fmt::grouped(i.customers)),
         ("ledger conservation", conservation),
-        ("wall time", i.wall_seconds.map_or("–".into(), |w| format!("{w:.2} s"))),
+        (
+            "wall time",
+            i.wall_seconds.map_or("–".into(), |w| format!("{w:.2} s")),
+        ),
     ] {
         let _ = writeln!(b, "<tr><td>{k}</td><td>{v}</td></tr>");
     }
@@ -156,15 +168,35 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
                     Some(format!("{name} {}", fmt::compact(size, 3)))
                 })
                 .collect();
-            let _ = writeln!(b, "<tr><td class=\"k\">segments</td><td>{}</td></tr>", esc(&desc.join(", ")));
+            let _ = writeln!(
+                b,
+                "<tr><td class=\"k\">segments</td><td>{}</td></tr>",
+                esc(&desc.join(", "))
+            );
         }
-        if let Some(p) = t.get("providers").and_then(|p| p.get("initial")).and_then(|x| x.as_array()) {
-            let n: f64 = p.iter().filter_map(|g| g.get("count").and_then(toml_f64)).sum();
-            let _ = writeln!(b, "<tr><td class=\"k\">providers.initial (count)</td><td>{}</td></tr>", n);
+        if let Some(p) = t
+            .get("providers")
+            .and_then(|p| p.get("initial"))
+            .and_then(|x| x.as_array())
+        {
+            let n: f64 = p
+                .iter()
+                .filter_map(|g| g.get("count").and_then(toml_f64))
+                .sum();
+            let _ = writeln!(
+                b,
+                "<tr><td class=\"k\">providers.initial (count)</td><td>{}</td></tr>",
+                n
+            );
         }
         for key in KEY_PARAMETERS {
             if let Some(v) = lookup(t, key) {
-                let _ = writeln!(b, "<tr><td class=\"k\">{}</td><td>{}</td></tr>", esc(key), esc(&toml_show(v)));
+                let _ = writeln!(
+                    b,
+                    "<tr><td class=\"k\">{}</td><td>{}</td></tr>",
+                    esc(key),
+                    esc(&toml_show(v))
+                );
             }
         }
     } else {
@@ -179,13 +211,21 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
             Some(x) => fmt::value(*x, info.format),
             None => "never".into(),
         };
-        let unit = if info.unit == "day" { unit_t.to_string() } else { info.unit.clone() };
+        let unit = if info.unit == "day" {
+            unit_t.to_string()
+        } else {
+            info.unit.clone()
+        };
         let _ = writeln!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"k\">{}</td></tr>",
             esc(&info.label),
             esc(&shown),
-            esc(if info.format == NumFormat::Percent { "" } else { &unit }),
+            esc(if info.format == NumFormat::Percent {
+                ""
+            } else {
+                &unit
+            }),
             esc(k)
         );
     }
@@ -194,11 +234,18 @@ pub fn run_report(run: &RunFolder, charts: &[Chart]) -> Result<String> {
     b.push_str(&notes_section(&[format!(
         "Steps are {unit_t}s; flows (GMV, payments) are per {unit_t}. Colours: platform blue, incumbent vermillion, B2B green (Okabe–Ito, colour-blind safe)."
     )]));
-    Ok(page(&format!("mindmarket report — {} (seed {})", i.scenario, i.seed), &b))
+    Ok(page(
+        &format!("mindmarket report — {} (seed {})", i.scenario, i.seed),
+        &b,
+    ))
 }
 
 /// The report of a sweep folder with its charts.
-pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String]) -> Result<String> {
+pub fn sweep_report(
+    sweep: &SweepFolder,
+    charts: &SweepCharts,
+    metrics: &[String],
+) -> Result<String> {
     let m = &sweep.manifest;
     let mut b = String::new();
     let _ = writeln!(b, "<h1>{} — sweep</h1>", esc(&m.scenario));
@@ -216,7 +263,10 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
         ("scenario".into(), esc(&m.scenario)),
         ("program version".into(), esc(&m.program_version)),
         ("seeds".into(), esc(&sweep.seeds_label())),
-        ("runs".into(), format!("{} ({} failed)", sweep.rows().len(), sweep.n_failed())),
+        (
+            "runs".into(),
+            format!("{} ({} failed)", sweep.rows().len(), sweep.n_failed()),
+        ),
     ];
     for key in ["design", "scenario_hash", "base_seed"] {
         if let Some(v) = m.extra(key) {
@@ -226,9 +276,18 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
     for p in &m.parameters {
         let levels = sweep.param_levels(p);
         let shown = if levels.len() <= 12 {
-            levels.iter().map(|l| l.0.clone()).collect::<Vec<_>>().join(", ")
+            levels
+                .iter()
+                .map(|l| l.0.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
         } else {
-            format!("{} values from {} to {}", levels.len(), levels[0].0, levels[levels.len() - 1].0)
+            format!(
+                "{} values from {} to {}",
+                levels.len(),
+                levels[0].0,
+                levels[levels.len() - 1].0
+            )
         };
         rows.push((format!("parameter <code>{}</code>", esc(p)), esc(&shown)));
     }
@@ -244,13 +303,19 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
         let f = info.format;
         match stats::summarize(&vals) {
             Some(s) => {
-                let ci = stats::ci95(&vals).map_or("–".into(), |c| format!("{} – {}", fmt::value(c.lo, f), fmt::value(c.hi, f)));
+                let ci = stats::ci95(&vals).map_or("–".into(), |c| {
+                    format!(
+                        "{} – {}",
+                        fmt::value_to(c.lo, c.hi - c.lo, f),
+                        fmt::value_to(c.hi, c.hi - c.lo, f)
+                    )
+                });
                 let _ = writeln!(
                     b,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     esc(&info.label),
                     s.n,
-                    esc(&fmt::value(s.mean, f)),
+                    esc(&fmt::value_to(s.mean, s.sd, f)),
                     esc(&ci),
                     esc(&fmt::value(s.sd, f)),
                     esc(&fmt::value(s.p10, f)),
@@ -259,7 +324,11 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
                 );
             }
             None => {
-                let _ = writeln!(b, "<tr><td>{}</td><td>0</td><td colspan=\"6\">no finite value (e.g. never reached)</td></tr>", esc(&info.label));
+                let _ = writeln!(
+                    b,
+                    "<tr><td>{}</td><td>0</td><td colspan=\"6\">no finite value (e.g. never reached)</td></tr>",
+                    esc(&info.label)
+                );
             }
         }
     }
@@ -274,16 +343,26 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
         let _ = write!(b, "<th>{}</th>", esc(&catalog::describe(name).label));
     }
     b.push_str("</tr>\n");
-    let stats_by_metric: Vec<Vec<crate::sweep::PointStat>> =
-        metrics.iter().map(|n| sweep.point_stats(n)).collect::<Result<_>>()?;
+    let stats_by_metric: Vec<Vec<crate::sweep::PointStat>> = metrics
+        .iter()
+        .map(|n| sweep.point_stats(n))
+        .collect::<Result<_>>()?;
     for pt in sweep.point_ids() {
-        let first = sweep.rows().iter().position(|r| r.point_id == pt).unwrap_or(0);
+        let first = sweep
+            .rows()
+            .iter()
+            .position(|r| r.point_id == pt)
+            .unwrap_or(0);
         let _ = write!(b, "<tr><td>{pt}</td>");
         for p in &m.parameters {
             let _ = write!(b, "<td>{}</td>", esc(&sweep.param_text(p, first)));
         }
         let n_runs = sweep.rows().iter().filter(|r| r.point_id == pt).count();
-        let n_ok = sweep.rows().iter().filter(|r| r.point_id == pt && r.ok).count();
+        let n_ok = sweep
+            .rows()
+            .iter()
+            .filter(|r| r.point_id == pt && r.ok)
+            .count();
         let _ = write!(b, "<td>{n_ok} / {n_runs}</td>");
         for (k, name) in metrics.iter().enumerate() {
             let f = catalog::describe(name).format;
@@ -292,7 +371,15 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
                 .find(|s| s.point == pt)
                 .and_then(|s| s.summary)
                 .map_or("–".into(), |s| {
-                    if s.sd.is_finite() { format!("{} ± {}", fmt::value(s.mean, f), fmt::value(s.sd, f)) } else { fmt::value(s.mean, f) }
+                    if s.sd.is_finite() {
+                        format!(
+                            "{} ± {}",
+                            fmt::value_to(s.mean, s.sd, f),
+                            fmt::value(s.sd, f)
+                        )
+                    } else {
+                        fmt::value(s.mean, f)
+                    }
                 });
             let _ = write!(b, "<td>{}</td>", esc(&cell));
         }
@@ -340,5 +427,8 @@ pub fn sweep_report(sweep: &SweepFolder, charts: &SweepCharts, metrics: &[String
     b.push_str("</section>\n");
     b.push_str(&charts_section(&charts.charts)?);
     b.push_str(&notes_section(&charts.skipped));
-    Ok(page(&format!("mindmarket report — sweep {}", m.scenario), &b))
+    Ok(page(
+        &format!("mindmarket report — sweep {}", m.scenario),
+        &b,
+    ))
 }

@@ -75,10 +75,14 @@ impl RunFolder {
     /// Reads a run folder.
     pub fn open(dir: &Path) -> Result<RunFolder> {
         if !dir.is_dir() {
-            return Err(Error::Missing { path: dir.to_path_buf(), what: "a run folder".into() });
+            return Err(Error::Missing {
+                path: dir.to_path_buf(),
+                what: "a run folder".into(),
+            });
         }
         let summary_path = dir.join("summary.json");
-        let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
+        let text =
+            std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
         let info = parse_summary(&summary_path, &text)?;
         let steps_path = dir.join("steps.csv");
         let steps = Table::read(&steps_path)?;
@@ -89,17 +93,25 @@ impl RunFolder {
         let toml_path = dir.join("scenario.resolved.toml");
         let scenario = match std::fs::read_to_string(&toml_path) {
             Ok(t) => Some(
-                t.parse::<toml::Table>().map_err(|e| Error::format(&toml_path, format!("not valid TOML: {e}")))?,
+                t.parse::<toml::Table>()
+                    .map_err(|e| Error::format(&toml_path, format!("not valid TOML: {e}")))?,
             ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io(&toml_path, e)),
         };
-        Ok(RunFolder { dir: dir.to_path_buf(), steps, info, scenario })
+        Ok(RunFolder {
+            dir: dir.to_path_buf(),
+            steps,
+            info,
+            scenario,
+        })
     }
 
     /// Length of a step in days (`run.step_days`, 1 if unknown).
     pub fn step_days(&self) -> f64 {
-        self.scenario_value("run.step_days").and_then(toml_f64).unwrap_or(1.0)
+        self.scenario_value("run.step_days")
+            .and_then(toml_f64)
+            .unwrap_or(1.0)
     }
 
     /// A value of the resolved scenario by dotted key path with optional `[i]` indices
@@ -110,7 +122,11 @@ impl RunFolder {
 
     /// A headline metric by key.
     pub fn headline(&self, key: &str) -> Option<f64> {
-        self.info.headline.iter().find(|(k, _)| k == key).and_then(|(_, v)| *v)
+        self.info
+            .headline
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| *v)
     }
 }
 
@@ -151,13 +167,18 @@ fn index(v: &toml::Value, i: Option<usize>) -> Option<&toml::Value> {
 
 /// Parses `summary.json` tolerantly: identity fields, every numeric or null headline value.
 pub fn parse_summary(path: &Path, text: &str) -> Result<RunInfo> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
-    let obj = v.as_object().ok_or_else(|| Error::format(path, "expected a JSON object"))?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::format(path, "expected a JSON object"))?;
     let s = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let u = |k: &str| obj.get(k).and_then(Value::as_u64).unwrap_or(0);
     if !obj.contains_key("headline") {
-        return Err(Error::format(path, "no `headline` block: not a mindmarket summary.json"));
+        return Err(Error::format(
+            path,
+            "no `headline` block: not a mindmarket summary.json",
+        ));
     }
     let mut headline: Vec<(String, Option<f64>)> = Vec::new();
     if let Some(h) = obj.get("headline").and_then(Value::as_object) {
@@ -181,8 +202,14 @@ pub fn parse_summary(path: &Path, text: &str) -> Result<RunInfo> {
         steps: u("steps"),
         customers: u("customers"),
         headline,
-        conservation_ok: obj.get("conservation").and_then(|c| c.get("ok")).and_then(Value::as_bool),
-        wall_seconds: obj.get("timing").and_then(|t| t.get("wall_seconds")).and_then(Value::as_f64),
+        conservation_ok: obj
+            .get("conservation")
+            .and_then(|c| c.get("ok"))
+            .and_then(Value::as_bool),
+        wall_seconds: obj
+            .get("timing")
+            .and_then(|t| t.get("wall_seconds"))
+            .and_then(Value::as_f64),
     })
 }
 
@@ -206,15 +233,25 @@ mod tests {
             ]
         );
         assert_eq!((i.conservation_ok, i.wall_seconds), (Some(true), Some(0.5)));
-        let e = parse_summary(Path::new("x/summary.json"), "{}").unwrap_err().to_string();
-        assert!(e.contains("x/summary.json") && e.contains("headline"), "{e}");
+        let e = parse_summary(Path::new("x/summary.json"), "{}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x/summary.json") && e.contains("headline"),
+            "{e}"
+        );
     }
 
     #[test]
     fn toml_lookup_with_indices() {
-        let t: toml::Table = "[run]\nseed = 4\n[[segments]]\nsize = 10\n[[segments]]\nsize = 20\n".parse().unwrap();
+        let t: toml::Table = "[run]\nseed = 4\n[[segments]]\nsize = 10\n[[segments]]\nsize = 20\n"
+            .parse()
+            .unwrap();
         assert_eq!(lookup(&t, "run.seed").and_then(toml_f64), Some(4.0));
-        assert_eq!(lookup(&t, "segments[1].size").and_then(toml_f64), Some(20.0));
+        assert_eq!(
+            lookup(&t, "segments[1].size").and_then(toml_f64),
+            Some(20.0)
+        );
         assert!(lookup(&t, "segments[2].size").is_none());
     }
 }

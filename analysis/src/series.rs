@@ -28,7 +28,13 @@ impl Direction {
 /// The x of the first index from which `ys` stays on the `dir` side of `threshold` for `hold`
 /// consecutive points (hold 0 or 1: the first point that is there). NaN never holds. None if it
 /// never happens. `xs` and `ys` have equal length.
-pub fn time_to_threshold(xs: &[f64], ys: &[f64], threshold: f64, dir: Direction, hold: usize) -> Option<f64> {
+pub fn time_to_threshold(
+    xs: &[f64],
+    ys: &[f64],
+    threshold: f64,
+    dir: Direction,
+    hold: usize,
+) -> Option<f64> {
     assert_eq!(xs.len(), ys.len(), "xs and ys must have equal length");
     let hold = hold.max(1);
     let mut run = 0usize;
@@ -128,11 +134,23 @@ mod tests {
     fn time_to_threshold_with_and_without_hold() {
         let x = steps(8);
         let y = [0.0, 0.6, 0.2, 0.6, 0.7, 0.8, 0.1, 0.9];
-        assert_eq!(time_to_threshold(&x, &y, 0.5, Direction::Above, 0), Some(1.0));
-        assert_eq!(time_to_threshold(&x, &y, 0.5, Direction::Above, 3), Some(3.0));
+        assert_eq!(
+            time_to_threshold(&x, &y, 0.5, Direction::Above, 0),
+            Some(1.0)
+        );
+        assert_eq!(
+            time_to_threshold(&x, &y, 0.5, Direction::Above, 3),
+            Some(3.0)
+        );
         assert_eq!(time_to_threshold(&x, &y, 0.5, Direction::Above, 4), None);
-        assert_eq!(time_to_threshold(&x, &y, 0.15, Direction::Below, 1), Some(0.0));
-        assert_eq!(time_to_threshold(&x, &[f64::NAN; 8], 0.0, Direction::Above, 1), None);
+        assert_eq!(
+            time_to_threshold(&x, &y, 0.15, Direction::Below, 1),
+            Some(0.0)
+        );
+        assert_eq!(
+            time_to_threshold(&x, &[f64::NAN; 8], 0.0, Direction::Above, 1),
+            None
+        );
     }
 
     #[test]
@@ -163,7 +181,9 @@ mod tests {
         let total = 34.0 - 100.0 / 6.0;
         assert!((t.explained - (1.0 - (2.0 / 3.0) / total)).abs() < 1e-12);
         // A noisy flat series does not tip.
-        let flat: Vec<f64> = (0..40).map(|i| 0.3 + if i % 2 == 0 { 0.01 } else { -0.01 }).collect();
+        let flat: Vec<f64> = (0..40)
+            .map(|i| 0.3 + if i % 2 == 0 { 0.01 } else { -0.01 })
+            .collect();
         assert!(tipping_point(&steps(40), &flat, 0.3).is_none());
         assert!(change_point(&steps(6), &[1.0; 6], 2).is_none());
     }

@@ -132,7 +132,12 @@ pub fn bootstrap_mean_ci(x: &[f64], level: f64, resamples: usize, seed: u64) -> 
         .collect();
     means.sort_by(f64::total_cmp);
     let a = (1.0 - level) / 2.0;
-    Some(Ci { estimate, lo: quantile_sorted(&means, a), hi: quantile_sorted(&means, 1.0 - a), level })
+    Some(Ci {
+        estimate,
+        lo: quantile_sorted(&means, a),
+        hi: quantile_sorted(&means, 1.0 - a),
+        level,
+    })
 }
 
 /// 95 % percentile-bootstrap interval of the mean with the default resamples and seed.
@@ -172,8 +177,12 @@ impl Paired {
 /// non-finite value on either side are dropped. `level` is the confidence level of the bootstrap.
 pub fn paired(a: &[f64], b: &[f64], level: f64) -> Option<Paired> {
     assert_eq!(a.len(), b.len(), "paired samples must have equal length");
-    let pairs: Vec<(f64, f64)> =
-        a.iter().zip(b).filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(&x, &y)| (x, y)).collect();
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(&x, &y)| (x, y))
+        .collect();
     if pairs.is_empty() {
         return None;
     }

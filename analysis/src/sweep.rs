@@ -91,7 +91,9 @@ impl Manifest {
         if let Some(v) = obj.get(key) {
             return show(v);
         }
-        obj.values().filter_map(Value::as_object).find_map(|o| o.get(key).and_then(show))
+        obj.values()
+            .filter_map(Value::as_object)
+            .find_map(|o| o.get(key).and_then(show))
     }
 }
 
@@ -184,7 +186,10 @@ pub struct SweepFolder {
 
 /// The CSV or Parquet variant of `stem` in `dir`, CSV first.
 fn table_file(dir: &Path, stem: &str) -> Option<PathBuf> {
-    ["csv", "parquet"].iter().map(|ext| dir.join(format!("{stem}.{ext}"))).find(|p| p.is_file())
+    ["csv", "parquet"]
+        .iter()
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .find(|p| p.is_file())
 }
 
 impl SweepFolder {
@@ -196,12 +201,15 @@ impl SweepFolder {
     /// Reads a sweep folder.
     pub fn open(dir: &Path) -> Result<SweepFolder> {
         if !dir.is_dir() {
-            return Err(Error::Missing { path: dir.to_path_buf(), what: "a sweep folder".into() });
+            return Err(Error::Missing {
+                path: dir.to_path_buf(),
+                what: "a sweep folder".into(),
+            });
         }
         let mpath = dir.join("manifest.json");
         let text = std::fs::read_to_string(&mpath).map_err(|e| Error::io(&mpath, e))?;
-        let raw: Value =
-            serde_json::from_str(&text).map_err(|e| Error::format(&mpath, format!("not valid JSON: {e}")))?;
+        let raw: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::format(&mpath, format!("not valid JSON: {e}")))?;
         let mut manifest: Manifest = serde_json::from_value(raw.clone())
             .map_err(|e| Error::format(&mpath, format!("not a sweep manifest: {e}")))?;
         manifest.raw = raw;
@@ -231,12 +239,23 @@ impl SweepFolder {
             .collect();
         for p in &manifest.parameters {
             if !runs.has(p) {
-                return Err(Error::format(&rpath, format!("no column for the manifest's parameter `{p}`")));
+                return Err(Error::format(
+                    &rpath,
+                    format!("no column for the manifest's parameter `{p}`"),
+                ));
             }
         }
         if manifest.metrics.is_empty() {
             // Older or hand-written manifests: every numeric column after the parameters.
-            let fixed = ["run_id", "point_id", "replicate", "seed", "run", "status", "error"];
+            let fixed = [
+                "run_id",
+                "point_id",
+                "replicate",
+                "seed",
+                "run",
+                "status",
+                "error",
+            ];
             manifest.metrics = runs
                 .names()
                 .iter()
@@ -245,9 +264,20 @@ impl SweepFolder {
                 .cloned()
                 .collect();
         }
-        let points = table_file(dir, "points").map(|p| Table::read(&p)).transpose()?;
-        let sensitivity = table_file(dir, "sensitivity").map(|p| read_sensitivity(&p)).transpose()?;
-        Ok(SweepFolder { dir: dir.to_path_buf(), manifest, runs, points, sensitivity, rows })
+        let points = table_file(dir, "points")
+            .map(|p| Table::read(&p))
+            .transpose()?;
+        let sensitivity = table_file(dir, "sensitivity")
+            .map(|p| read_sensitivity(&p))
+            .transpose()?;
+        Ok(SweepFolder {
+            dir: dir.to_path_buf(),
+            manifest,
+            runs,
+            points,
+            sensitivity,
+            rows,
+        })
     }
 
     /// Every run.
@@ -290,7 +320,10 @@ impl SweepFolder {
             1 if reps > 1 => format!("seed {}, {reps} replications", s[0]),
             1 => format!("seed {}", s[0]),
             n if s[n - 1] - s[0] + 1 == n as u64 => format!("seeds {}–{}", s[0], s[n - 1]),
-            n if n <= 4 => format!("seeds {}", s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")),
+            n if n <= 4 => format!(
+                "seeds {}",
+                s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            ),
             n => format!("{n} seeds"),
         }
     }
@@ -382,12 +415,15 @@ impl SweepFolder {
 
     /// Whether the sweep kept step series (any `steps/run_*.csv`).
     pub fn has_steps(&self) -> bool {
-        self.ok_rows().any(|(_, r)| self.steps_path(r.run_id).is_some())
+        self.ok_rows()
+            .any(|(_, r)| self.steps_path(r.run_id).is_some())
     }
 
     /// The columns of the kept step series (those of the first finished run's file).
     pub fn step_columns(&self) -> Option<Vec<String>> {
-        let path = self.ok_rows().find_map(|(_, r)| self.steps_path(r.run_id))?;
+        let path = self
+            .ok_rows()
+            .find_map(|(_, r)| self.steps_path(r.run_id))?;
         Table::read(&path).ok().map(|t| t.names().to_vec())
     }
 
@@ -415,11 +451,16 @@ impl SweepFolder {
             series.push(v);
             seeds.push(r.seed);
         }
-        let steps = steps.ok_or_else(|| Error::NoData(format!("point {point} has no finished runs")))?;
+        let steps =
+            steps.ok_or_else(|| Error::NoData(format!("point {point} has no finished runs")))?;
         for s in &mut series {
             s.truncate(steps.len());
         }
-        Ok(PointSeries { steps, runs: series, seeds })
+        Ok(PointSeries {
+            steps,
+            runs: series,
+            seeds,
+        })
     }
 
     /// Per point: mean, sd and the 95 % bootstrap interval of `metric` across its replications.
@@ -464,11 +505,22 @@ pub struct PointStat {
 /// Reads `sensitivity.csv` in either layout.
 pub fn read_sensitivity(path: &Path) -> Result<Sensitivity> {
     let t = Table::read(path)?;
-    let metric = t.text("metric").ok_or_else(|| Error::format(path, "no column `metric`"))?;
-    let parameter = t.text("parameter").ok_or_else(|| Error::format(path, "no column `parameter`"))?;
+    let metric = t
+        .text("metric")
+        .ok_or_else(|| Error::format(path, "no column `metric`"))?;
+    let parameter = t
+        .text("parameter")
+        .ok_or_else(|| Error::format(path, "no column `parameter`"))?;
     if t.has("S1") {
         let c = |n: &str| t.num(n).map(<[f64]>::to_vec);
-        let (s1, s1l, s1h, st, stl, sth) = (c("S1")?, c("S1_lo")?, c("S1_hi")?, c("ST")?, c("ST_lo")?, c("ST_hi")?);
+        let (s1, s1l, s1h, st, stl, sth) = (
+            c("S1")?,
+            c("S1_lo")?,
+            c("S1_hi")?,
+            c("ST")?,
+            c("ST_lo")?,
+            c("ST_hi")?,
+        );
         Ok(Sensitivity::Sobol(
             (0..t.len())
                 .map(|i| SobolRow {
@@ -493,6 +545,9 @@ pub fn read_sensitivity(path: &Path) -> Result<Sensitivity> {
                 .collect(),
         ))
     } else {
-        Err(Error::format(path, "neither Sobol (S1, ST, …) nor Morris (mu_star, mu, sigma) columns"))
+        Err(Error::format(
+            path,
+            "neither Sobol (S1, ST, …) nor Morris (mu_star, mu, sigma) columns",
+        ))
     }
 }

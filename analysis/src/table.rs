@@ -40,10 +40,18 @@ impl Table {
         let path = path.into();
         let rows = columns.first().map_or(0, |(_, c)| c.len());
         if let Some((name, _)) = columns.iter().find(|(_, c)| c.len() != rows) {
-            return Err(Error::format(&path, format!("column `{name}` has a different length")));
+            return Err(Error::format(
+                &path,
+                format!("column `{name}` has a different length"),
+            ));
         }
         let (names, cols) = columns.into_iter().unzip();
-        Ok(Table { path, names, cols, rows })
+        Ok(Table {
+            path,
+            names,
+            cols,
+            rows,
+        })
     }
 
     /// Reads a CSV file with a header row.
@@ -54,7 +62,10 @@ impl Table {
 
     /// Parses CSV from a reader (`path` is used in messages only).
     pub fn parse_csv(path: &Path, reader: impl std::io::Read) -> Result<Table> {
-        let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(reader);
         let headers = r.headers().map_err(|e| csv_error(path, e))?.clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
             return Err(Error::format(path, "empty file (no header row)"));
@@ -66,7 +77,12 @@ impl Table {
             if rec.len() != names.len() {
                 return Err(Error::format(
                     path,
-                    format!("row {} has {} fields, the header has {}", i + 2, rec.len(), names.len()),
+                    format!(
+                        "row {} has {} fields, the header has {}",
+                        i + 2,
+                        rec.len(),
+                        names.len()
+                    ),
                 ));
             }
             for (c, field) in rec.iter().enumerate() {
@@ -75,7 +91,12 @@ impl Table {
         }
         let rows = cells.first().map_or(0, Vec::len);
         let cols = cells.into_iter().map(classify).collect();
-        Ok(Table { path: path.to_path_buf(), names, cols, rows })
+        Ok(Table {
+            path: path.to_path_buf(),
+            names,
+            cols,
+            rows,
+        })
     }
 
     /// Reads `path` by its extension: `.parquet` (feature `parquet`) or CSV.
@@ -113,7 +134,10 @@ impl Table {
 
     /// A column by name.
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.names.iter().position(|n| n == name).map(|i| &self.cols[i])
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.cols[i])
     }
 
     /// A numeric column, if it exists and is numeric.
@@ -128,7 +152,10 @@ impl Table {
     pub fn num(&self, name: &str) -> Result<&[f64]> {
         match self.column(name) {
             Some(Column::Num(v)) => Ok(v),
-            Some(Column::Text(_)) => Err(Error::format(&self.path, format!("column `{name}` is not numeric"))),
+            Some(Column::Text(_)) => Err(Error::format(
+                &self.path,
+                format!("column `{name}` is not numeric"),
+            )),
             None => Err(Error::format(
                 &self.path,
                 format!("no column `{name}` (columns: {})", self.names.join(", ")),
@@ -140,7 +167,16 @@ impl Table {
     pub fn text(&self, name: &str) -> Option<Vec<String>> {
         Some(match self.column(name)? {
             Column::Text(v) => v.clone(),
-            Column::Num(v) => v.iter().map(|x| if x.is_nan() { String::new() } else { format!("{x}") }).collect(),
+            Column::Num(v) => v
+                .iter()
+                .map(|x| {
+                    if x.is_nan() {
+                        String::new()
+                    } else {
+                        format!("{x}")
+                    }
+                })
+                .collect(),
         })
     }
 
@@ -155,7 +191,12 @@ impl Table {
                 Column::Text(v) => Column::Text(idx.iter().map(|&i| v[i].clone()).collect()),
             })
             .collect();
-        Table { path: self.path.clone(), names: self.names.clone(), cols, rows: idx.len() }
+        Table {
+            path: self.path.clone(),
+            names: self.names.clone(),
+            cols,
+            rows: idx.len(),
+        }
     }
 }
 
@@ -203,7 +244,10 @@ fn read_parquet(path: &Path) -> Result<Table> {
 
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let perr = |e: &dyn std::fmt::Display| Error::format(path, format!("Parquet: {e}"));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(&e))?.build().map_err(|e| perr(&e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| perr(&e))?
+        .build()
+        .map_err(|e| perr(&e))?;
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut cols: Vec<Column> = schema
@@ -222,7 +266,11 @@ fn read_parquet(path: &Path) -> Result<Table> {
                 ($v:expr, $t:ty) => {{
                     let p = a.as_primitive::<$t>();
                     for i in 0..p.len() {
-                        $v.push(if p.is_null(i) { f64::NAN } else { p.value(i) as f64 });
+                        $v.push(if p.is_null(i) {
+                            f64::NAN
+                        } else {
+                            p.value(i) as f64
+                        });
                     }
                 }};
             }
@@ -241,14 +289,21 @@ fn read_parquet(path: &Path) -> Result<Table> {
                     DataType::Boolean => {
                         let b = a.as_boolean();
                         for i in 0..b.len() {
-                            v.push(if b.is_null(i) { f64::NAN } else { b.value(i) as u8 as f64 });
+                            v.push(if b.is_null(i) {
+                                f64::NAN
+                            } else {
+                                b.value(i) as u8 as f64
+                            });
                         }
                     }
                     DataType::Null => v.extend(std::iter::repeat_n(f64::NAN, a.len())),
                     other => {
                         return Err(Error::format(
                             path,
-                            format!("Parquet column `{}` has an unsupported type {other}", names[c]),
+                            format!(
+                                "Parquet column `{}` has an unsupported type {other}",
+                                names[c]
+                            ),
                         ));
                     }
                 },
@@ -260,7 +315,12 @@ fn read_parquet(path: &Path) -> Result<Table> {
         }
     }
     let rows = cols.first().map_or(0, Column::len);
-    Ok(Table { path: path.to_path_buf(), names, cols, rows })
+    Ok(Table {
+        path: path.to_path_buf(),
+        names,
+        cols,
+        rows,
+    })
 }
 
 #[cfg(feature = "parquet")]
@@ -268,19 +328,26 @@ fn arrow_cast_strings(a: &dyn arrow_array::Array) -> Vec<String> {
     use arrow_array::cast::AsArray;
     use arrow_schema::DataType;
     let n = a.len();
-    let get = |i: usize, f: &dyn Fn(usize) -> String| if a.is_null(i) { String::new() } else { f(i) };
+    let get =
+        |i: usize, f: &dyn Fn(usize) -> String| if a.is_null(i) { String::new() } else { f(i) };
     match a.data_type() {
         DataType::Utf8 => {
             let s = a.as_string::<i32>();
-            (0..n).map(|i| get(i, &|i| s.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| get(i, &|i| s.value(i).to_string()))
+                .collect()
         }
         DataType::LargeUtf8 => {
             let s = a.as_string::<i64>();
-            (0..n).map(|i| get(i, &|i| s.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| get(i, &|i| s.value(i).to_string()))
+                .collect()
         }
         DataType::Utf8View => {
             let s = a.as_string_view();
-            (0..n).map(|i| get(i, &|i| s.value(i).to_string())).collect()
+            (0..n)
+                .map(|i| get(i, &|i| s.value(i).to_string()))
+                .collect()
         }
         _ => vec![String::new(); n],
     }
@@ -302,18 +369,75 @@ mod tests {
         assert_eq!(t.text("status").unwrap(), vec!["ok", "failed"]);
         assert_eq!(t.text("err").unwrap(), vec!["", "boom"]);
         let e = t.num("nope").unwrap_err().to_string();
-        assert!(e.contains("runs.csv") && e.contains("no column `nope`") && e.contains("run_id"), "{e}");
+        assert!(
+            e.contains("runs.csv") && e.contains("no column `nope`") && e.contains("run_id"),
+            "{e}"
+        );
         let ok = t.filter(|i| t.text("status").unwrap()[i] == "ok");
         assert_eq!(ok.len(), 1);
         assert_eq!(ok.num("x").unwrap(), &[1.5]);
     }
 
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn parquet_tables_read_like_csv() {
+        use std::sync::Arc;
+
+        use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
+        use parquet::arrow::ArrowWriter;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let batch = RecordBatch::try_from_iter([
+            (
+                "run_id",
+                Arc::new(UInt32Array::from(vec![0, 1])) as ArrayRef,
+            ),
+            (
+                "status",
+                Arc::new(StringArray::from(vec![Some("ok"), None])) as ArrayRef,
+            ),
+            (
+                "x",
+                Arc::new(Float64Array::from(vec![Some(1.5), None])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None)
+                .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let t = Table::read(&path).unwrap();
+        assert_eq!(t.names(), &["run_id", "status", "x"]);
+        assert_eq!(t.num("run_id").unwrap(), &[0.0, 1.0]);
+        assert_eq!(t.text("status").unwrap(), vec!["ok", ""]);
+        let x = t.num("x").unwrap();
+        assert!(x[0] == 1.5 && x[1].is_nan());
+    }
+
+    #[cfg(not(feature = "parquet"))]
+    #[test]
+    fn parquet_without_the_feature_says_how_to_enable_it() {
+        let e = Table::read(Path::new("runs.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`parquet` feature"), "{e}");
+    }
+
     #[test]
     fn ragged_and_empty_files_are_errors() {
-        let e = Table::parse_csv(Path::new("a.csv"), "a,b\n1\n".as_bytes()).unwrap_err().to_string();
+        let e = Table::parse_csv(Path::new("a.csv"), "a,b\n1\n".as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("a.csv:"), "{e}");
         assert!(Table::parse_csv(Path::new("e.csv"), "".as_bytes()).is_err());
-        let missing = Table::read_csv(Path::new("/nonexistent/steps.csv")).unwrap_err().to_string();
-        assert!(missing.contains("/nonexistent/steps.csv") && missing.contains("not found"), "{missing}");
+        let missing = Table::read_csv(Path::new("/nonexistent/steps.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("/nonexistent/steps.csv") && missing.contains("not found"),
+            "{missing}"
+        );
     }
 }

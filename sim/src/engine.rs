@@ -38,6 +38,7 @@ impl Simulation {
             .map_err(|e| SimError::ThreadPool(e.to_string()))?;
         let (mut world, ledger) = pool.install(|| phases::init::init(&params));
         phases::gtm::init(&params, &mut world);
+        phases::subscription::init(scenario, &mut world);
         let holiday = scenario
             .gtm
             .policies
@@ -231,12 +232,21 @@ impl Simulation {
             if p.s.network_effects.expectations == crate::scenario::Expectations::Fulfilled {
                 fulfil_expectations(&ctx, world, &mut snap);
             }
+            snap.auction_qbar = phases::auction::qbar(world, &snap, buf, p.categories.len());
             buf.jobs = phases::choice::choose_all(&ctx, world, &snap); // P5
             phases::matching::match_jobs(&ctx, world, &snap, buf); // P6
+            // Call-auction sellers are paid the clearing price this step.
+            for (j, &pc) in buf.clear_price.iter().enumerate() {
+                if pc > 0.0 {
+                    snap.price_usd[j] = pc;
+                }
+            }
+            phases::subscription::subscribe(&ctx, world, buf);
             phases::settlement::tally_spend(&ctx, world, &snap, buf);
             let pt = phases::trade::trade(&ctx, world, ledger, buf)?; // P7
             phases::settlement::settle(&ctx, world, &snap, ledger, buf, pt)?; // P8
             phases::update::update(&ctx, world, ledger, buf, &snap); // P9
+            phases::subscription::renew(&ctx, world);
             phases::entry::enter(&ctx, world, ledger, buf, &snap.price_usd);
             phases::gtm::close(&ctx, world, ledger, buf)?;
             phases::token::close(&ctx, world, ledger, buf)?;

@@ -206,6 +206,12 @@ pub struct StepMetrics {
     pub airdrop_tokens: f64,
     /// Active in-house (treasury-funded) platform offerings.
     pub inhouse_providers: u64,
+    /// Active subscriptions at the end of the step.
+    pub subscriptions: u64,
+    /// Subscription fees and overage paid this step (USD at the batch price).
+    pub subscription_revenue_usd: f64,
+    /// Platform requests cleared by call auctions this step.
+    pub auction_requests: u64,
     /// Σ token balances − supply (base units): always 0.
     pub conservation_error_tokens: i128,
     /// Σ fiat balances incl. the outside world (nano-USD): always 0.
@@ -542,9 +548,20 @@ pub fn record(
         .keys()
         .filter(|&&j| w.offerings.active[j as usize])
         .count() as u64;
+    m.subscriptions = crate::phases::subscription::count(w, ctx.step);
+    m.subscription_revenue_usd = tokens(buf.sub_paid_tokens) * pt_usd;
+    m.auction_requests = buf
+        .fills
+        .iter()
+        .filter(|f| {
+            buf.clear_price
+                .get(f.offering as usize)
+                .is_some_and(|&c| c > 0.0)
+        })
+        .map(|f| f.n as u64)
+        .sum();
     // Treasury net: fee income − staking rewards − go-to-market outlays (§7.15).
-    m.treasury_net_usd =
-        m.platform_fee_usd - tokens(treasury_rewards) * pt_usd - m.gtm_spend_usd;
+    m.treasury_net_usd = m.platform_fee_usd - tokens(treasury_rewards) * pt_usd - m.gtm_spend_usd;
     m.welfare_usd = surplus + prof_p + prof_i + m.treasury_net_usd;
     m.composite_share = if req_p > 0 {
         req_composite as f64 / req_p as f64

@@ -200,10 +200,9 @@ fn unknown_enum_value_suggests_the_nearest_value() {
     let e = from_str(text, "t.toml").unwrap_err();
     assert_eq!(e.key_path, "engine.rationing");
     assert_eq!((e.line, e.column), (Some(2), Some(13)));
-    assert!(
-        e.message
-            .starts_with("unknown variant `lotery`, expected `lottery` or `pro_rata`")
-    );
+    assert!(e.message.starts_with(
+        "unknown variant `lotery`, expected one of `lottery`, `pro_rata`, `priority`"
+    ));
     assert_eq!(e.suggestion.as_deref(), Some("lottery"));
 
     let text = "[[incumbents]]\npricing = { kind = \"fixd\" }\n";

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use mindmarket_analysis::Folder;
 use mindmarket_analysis::charts::slug;
 use mindmarket_analysis::compare::{self, Arm, Comparison};
-use mindmarket_analysis::Folder;
 
 use super::plot::{FormatArg, emit, write_charts};
 
@@ -48,29 +48,54 @@ fn arms(a: &CompareArgs) -> Result<(Arm, Arm, PathBuf)> {
     match (&a.b, a.arm.len()) {
         (None, 2) => {
             let Folder::Sweep(s) = &fa else {
-                bail!("--arm selects runs of a sweep folder, but {} is a run folder", a.a.display());
+                bail!(
+                    "--arm selects runs of a sweep folder, but {} is a run folder",
+                    a.a.display()
+                );
             };
-            let (ca, cb) = (compare::parse_arm(&a.arm[0])?, compare::parse_arm(&a.arm[1])?);
+            let (ca, cb) = (
+                compare::parse_arm(&a.arm[0])?,
+                compare::parse_arm(&a.arm[1])?,
+            );
             let arm_a = Arm::from_sweep(s, &ca, &a.arm[0])?;
             let arm_b = Arm::from_sweep(s, &cb, &a.arm[1])?;
-            let out = a.a.join(format!("compare_{}_vs_{}", slug(&a.arm[1]), slug(&a.arm[0])));
+            let out = a.a.join(format!(
+                "compare_{}_vs_{}",
+                slug(&a.arm[1]),
+                slug(&a.arm[0])
+            ));
             Ok((arm_a, arm_b, out))
         }
         (Some(b), 0) => {
             let fb = Folder::open(b)?;
-            let name = |p: &PathBuf| p.file_name().map_or("a".into(), |n| slug(&n.to_string_lossy()));
+            let name = |p: &PathBuf| {
+                p.file_name()
+                    .map_or("a".into(), |n| slug(&n.to_string_lossy()))
+            };
             let out = b.join(format!("compare_vs_{}", name(&a.a)));
             let (la, lb) = (a.a.display().to_string(), b.display().to_string());
             match (fa, fb) {
-                (Folder::Run(ra), Folder::Run(rb)) => Ok((Arm::from_run(&ra, &la), Arm::from_run(&rb, &lb), out)),
-                (Folder::Sweep(sa), Folder::Sweep(sb)) => {
-                    Ok((Arm::from_sweep(&sa, &[], &la)?, Arm::from_sweep(&sb, &[], &lb)?, out))
+                (Folder::Run(ra), Folder::Run(rb)) => {
+                    Ok((Arm::from_run(&ra, &la), Arm::from_run(&rb, &lb), out))
                 }
-                _ => bail!("{} and {} are not the same kind of folder (two run folders or two sweep folders)", la, lb),
+                (Folder::Sweep(sa), Folder::Sweep(sb)) => Ok((
+                    Arm::from_sweep(&sa, &[], &la)?,
+                    Arm::from_sweep(&sb, &[], &lb)?,
+                    out,
+                )),
+                _ => bail!(
+                    "{} and {} are not the same kind of folder (two run folders or two sweep folders)",
+                    la,
+                    lb
+                ),
             }
         }
-        (Some(_), _) => bail!("give either two folders A B, or one sweep folder with --arm twice, not both"),
-        (None, n) => bail!("compare needs two folders A B, or one sweep folder with --arm twice (got {n} --arm)"),
+        (Some(_), _) => {
+            bail!("give either two folders A B, or one sweep folder with --arm twice, not both")
+        }
+        (None, n) => bail!(
+            "compare needs two folders A B, or one sweep folder with --arm twice (got {n} --arm)"
+        ),
     }
 }
 
@@ -93,7 +118,11 @@ pub fn summary_text(c: &Comparison) -> String {
     let seeds = list(c.pairs.iter().map(|&(i, _)| c.a.reps[i].seed).collect());
     let runs = list(c.pairs.iter().map(|&(i, _)| c.a.reps[i].run).collect());
     if c.common_seeds {
-        let _ = writeln!(s, "paired with common random numbers: {} pair(s), seed {seeds}, run {runs}", c.pairs.len());
+        let _ = writeln!(
+            s,
+            "paired with common random numbers: {} pair(s), seed {seeds}, run {runs}",
+            c.pairs.len()
+        );
     } else {
         let _ = writeln!(
             s,
@@ -102,7 +131,11 @@ pub fn summary_text(c: &Comparison) -> String {
         );
     }
     if c.unpaired_a + c.unpaired_b > 0 {
-        let _ = writeln!(s, "left out without a partner: {} runs of A, {} of B", c.unpaired_a, c.unpaired_b);
+        let _ = writeln!(
+            s,
+            "left out without a partner: {} runs of A, {} of B",
+            c.unpaired_a, c.unpaired_b
+        );
     }
     s.push('\n');
     s.push_str(&compare::table_text(c));
@@ -127,11 +160,19 @@ pub fn summary_text(c: &Comparison) -> String {
 }
 
 fn csv_text(c: &Comparison) -> String {
-    let mut s = String::from("metric,n_pairs,mean_a,mean_b,mean_diff,sd_diff,ci95_lo,ci95_hi,b_higher,b_lower\n");
+    let mut s = String::from(
+        "metric,n_pairs,mean_a,mean_b,mean_diff,sd_diff,ci95_lo,ci95_hi,b_higher,b_lower\n",
+    );
     for m in &c.metrics {
         if let Some(p) = &m.paired {
             let (lo, hi) = p.ci.map_or((f64::NAN, f64::NAN), |c| (c.lo, c.hi));
-            let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
+            let num = |x: f64| {
+                if x.is_finite() {
+                    format!("{x}")
+                } else {
+                    String::new()
+                }
+            };
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{},{},{}",
@@ -156,7 +197,12 @@ fn csv_text(c: &Comparison) -> String {
 /// Runs the command.
 pub fn run(a: CompareArgs) -> Result<()> {
     let (arm_a, arm_b, default_out) = arms(&a)?;
-    let metrics: Vec<String> = a.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+    let metrics: Vec<String> = a
+        .metrics
+        .iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
     let c = compare::compare(arm_a, arm_b, &metrics)?;
     emit(&summary_text(&c))?;
     let out = a.out.clone().unwrap_or(default_out);
@@ -170,11 +216,14 @@ pub fn run(a: CompareArgs) -> Result<()> {
         }
     }
     if !missing.is_empty() {
-        eprintln!("note: no step series kept for the runs (sweep without steps/): no difference charts over time");
+        eprintln!(
+            "note: no step series kept for the runs (sweep without steps/): no difference charts over time"
+        );
     }
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let csv_path = out.join("comparison.csv");
-    std::fs::write(&csv_path, csv_text(&c)).with_context(|| format!("cannot write {}", csv_path.display()))?;
+    std::fs::write(&csv_path, csv_text(&c))
+        .with_context(|| format!("cannot write {}", csv_path.display()))?;
     let written = write_charts(&charts, &out, a.format)?;
     emit(&format!(
         "\nwrote {} and {} chart file(s) to {}/ (paired difference over time)\n",

@@ -72,7 +72,12 @@ pub fn write_charts(charts: &[Chart], out: &Path, format: FormatArg) -> Result<V
 pub fn run(a: PlotArgs) -> Result<()> {
     let folder = Folder::open(&a.dir)?;
     let out = a.out.clone().unwrap_or_else(|| a.dir.join("plots"));
-    let metrics: Vec<String> = a.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+    let metrics: Vec<String> = a
+        .metrics
+        .iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
     let (list, skipped) = match &folder {
         Folder::Run(run) => {
             let mut list = charts::run_charts(run, &metrics)?;
@@ -91,9 +96,16 @@ pub fn run(a: PlotArgs) -> Result<()> {
     for s in &skipped {
         eprintln!("note: {s}");
     }
-    let mut text = format!("wrote {} chart files to {}/\n", written.len(), out.display());
+    let mut text = format!(
+        "wrote {} chart files to {}/\n",
+        written.len(),
+        out.display()
+    );
     for p in &written {
-        text.push_str(&format!("  {}\n", p.file_name().unwrap_or_default().to_string_lossy()));
+        text.push_str(&format!(
+            "  {}\n",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        ));
     }
     emit(&text)
 }

@@ -22,7 +22,12 @@ pub struct ReportArgs {
 /// Runs the command.
 pub fn run(a: ReportArgs) -> Result<()> {
     let folder = Folder::open(&a.dir)?;
-    let metrics: Vec<String> = a.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+    let metrics: Vec<String> = a
+        .metrics
+        .iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
     let html = match &folder {
         Folder::Run(run) => {
             let mut list = charts::run_charts(run, &metrics)?;
@@ -40,8 +45,12 @@ pub fn run(a: ReportArgs) -> Result<()> {
     };
     let out = a.out.clone().unwrap_or_else(|| a.dir.join("report.html"));
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
-    super::plot::emit(&format!("wrote {} (self-contained: open it in any browser)\n", out.display()))
+    super::plot::emit(&format!(
+        "wrote {} (self-contained: open it in any browser)\n",
+        out.display()
+    ))
 }

@@ -7,24 +7,46 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::{self, AxisText, Frame, LegendItem, Swatch};
-use super::theme::{Style, INK, MUTED, TEXT};
+use super::theme::{INK, MUTED, Style, TEXT};
 use super::{Chart, DResult, HBars};
 use crate::fmt::{self, NumFormat, TickFormat};
 
-pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, b: &HBars, area: &DrawingArea<DB, Shift>, style: &Style) -> DResult {
-    let legend: Vec<LegendItem> =
-        b.series.iter().map(|s| LegendItem { label: s.label.clone(), swatch: Swatch::Box(s.color) }).collect();
+pub(super) fn draw<DB: DrawingBackend>(
+    chart: &Chart,
+    b: &HBars,
+    area: &DrawingArea<DB, Shift>,
+    style: &Style,
+) -> DResult {
+    let legend: Vec<LegendItem> = b
+        .series
+        .iter()
+        .map(|s| LegendItem {
+            label: s.label.clone(),
+            swatch: Swatch::Box(s.color),
+        })
+        .collect();
     let top = draw::header(area, &chart.title, &chart.subtitle, &legend, style)?;
     let note_h = draw::note(area, chart.note.as_deref(), style)?;
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let max_label = (w as f64 * 0.38) as i32;
-    let labels: Vec<String> = b.categories.iter().map(|c| draw::fit(area, c, style.tick, max_label)).collect();
-    let label_w = labels.iter().map(|l| draw::width(area, l, style.tick)).max().unwrap_or(20);
+    let labels: Vec<String> = b
+        .categories
+        .iter()
+        .map(|c| draw::fit(area, c, style.tick, max_label))
+        .collect();
+    let label_w = labels
+        .iter()
+        .map(|l| draw::width(area, l, style.tick))
+        .max()
+        .unwrap_or(20);
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
     for s in &b.series {
         for (v, iv) in &s.values {
-            for x in [Some(*v), iv.map(|i| i.0), iv.map(|i| i.1)].into_iter().flatten() {
+            for x in [Some(*v), iv.map(|i| i.0), iv.map(|i| i.1)]
+                .into_iter()
+                .flatten()
+            {
                 if x.is_finite() {
                     lo = lo.min(x);
                     hi = hi.max(x);
@@ -36,7 +58,11 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, b: &HBars, area: &DrawingA
         Some((a, c)) => fmt::nice_ticks(a.min(lo), c.max(hi), 5, true),
         None => fmt::nice_ticks(lo, if hi > lo { hi } else { lo + 1.0 }, 5, true),
     };
-    let tf = TickFormat::new(NumFormat::Number, step, ticks.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+    let tf = TickFormat::new(
+        NumFormat::Number,
+        step,
+        ticks.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+    );
     let x_ticks: Vec<(f64, String)> = ticks.iter().map(|&v| (v, tf.format(v))).collect();
     let f = Frame {
         left: style.pad + label_w + style.px(12.0),
@@ -70,17 +96,34 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, b: &HBars, area: &DrawingA
     for (ci, label) in labels.iter().enumerate() {
         let gy = f.top as f64 + group_h * ci as f64;
         let gmid = (gy + group_h / 2.0) as i32;
-        draw::text(area, label, (f.left - style.px(10.0), gmid), style.tick, TEXT, HPos::Right, VPos::Center)?;
+        draw::text(
+            area,
+            label,
+            (f.left - style.px(10.0), gmid),
+            style.tick,
+            TEXT,
+            HPos::Right,
+            VPos::Center,
+        )?;
         let block = bar_h * ns as f64;
         let y_start = gy + (group_h - block) / 2.0;
         for (si, s) in b.series.iter().enumerate() {
-            let Some(&(v, iv)) = s.values.get(ci) else { continue };
+            let Some(&(v, iv)) = s.values.get(ci) else {
+                continue;
+            };
             let ya = (y_start + bar_h * si as f64) as i32;
             let yb = (y_start + bar_h * (si + 1) as f64) as i32 - style.px(2.0);
             if v.is_finite() {
-                area.draw(&Rectangle::new([(zero.min(f.px(v)), ya), (zero.max(f.px(v)), yb)], s.color.filled()))?;
+                area.draw(&Rectangle::new(
+                    [(zero.min(f.px(v)), ya), (zero.max(f.px(v)), yb)],
+                    s.color.filled(),
+                ))?;
             }
-            let mut end = if v.is_finite() { f.px(v.max(0.0)) } else { zero };
+            let mut end = if v.is_finite() {
+                f.px(v.max(0.0))
+            } else {
+                zero
+            };
             if let Some((l, u)) = iv
                 && l.is_finite()
                 && u.is_finite()
@@ -96,10 +139,21 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, b: &HBars, area: &DrawingA
             }
             if v.is_finite() && (yb - ya) as f64 >= style.small * 0.9 {
                 let s = fmt::compact(v, 2);
-                draw::text(area, &s, (end + style.px(6.0), (ya + yb) / 2), style.small, MUTED, HPos::Left, VPos::Center)?;
+                draw::text(
+                    area,
+                    &s,
+                    (end + style.px(6.0), (ya + yb) / 2),
+                    style.small,
+                    MUTED,
+                    HPos::Left,
+                    VPos::Center,
+                )?;
             }
         }
     }
-    area.draw(&PathElement::new(vec![(zero, f.top), (zero, f.bottom)], MUTED.stroke_width(style.stroke(1.0))))?;
+    area.draw(&PathElement::new(
+        vec![(zero, f.top), (zero, f.bottom)],
+        MUTED.stroke_width(style.stroke(1.0)),
+    ))?;
     Ok(())
 }

@@ -5,15 +5,19 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::theme::{self, Style, AXIS, GRID, MUTED, TEXT};
 use super::DResult;
+use super::theme::{self, AXIS, GRID, MUTED, Style, TEXT};
 
 /// A text style of the embedded font.
 pub(crate) fn font(size: f64, color: RGBColor) -> TextStyle<'static> {
-    TextStyle { font: (theme::FONT, size).into_font(), color: color.to_backend_color(), pos: Pos::default() }
+    TextStyle {
+        font: (theme::FONT, size).into_font(),
+        color: color.to_backend_color(),
+        pos: Pos::default(),
+    }
 }
 
 /// Draws `s` anchored at (x, y) in `area`'s pixels.
@@ -30,7 +34,11 @@ pub(crate) fn text<DB: DrawingBackend>(
     if s.is_empty() {
         return Ok(());
     }
-    area.draw(&Text::new(s.to_string(), (x, y), font(size, color).pos(Pos::new(h, v))))?;
+    area.draw(&Text::new(
+        s.to_string(),
+        (x, y),
+        font(size, color).pos(Pos::new(h, v)),
+    ))?;
     Ok(())
 }
 
@@ -39,11 +47,18 @@ pub(crate) fn width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, 
     if s.is_empty() {
         return 0;
     }
-    area.estimate_text_size(s, &font(size, TEXT)).map(|(w, _)| w as i32).unwrap_or((s.chars().count() as f64 * size * 0.6) as i32)
+    area.estimate_text_size(s, &font(size, TEXT))
+        .map(|(w, _)| w as i32)
+        .unwrap_or((s.chars().count() as f64 * size * 0.6) as i32)
 }
 
 /// `s` shortened with "…" to fit `max` pixels.
-pub(crate) fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &str, size: f64, max: i32) -> String {
+pub(crate) fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    size: f64,
+    max: i32,
+) -> String {
     if width(area, s, size) <= max {
         return s.to_string();
     }
@@ -94,11 +109,27 @@ pub(crate) fn header<DB: DrawingBackend>(
     let avail = w as i32 - 2 * style.pad;
     let mut y = style.pad - style.px(4.0);
     let t = fit(area, title, style.title, avail);
-    text(area, &t, (style.pad, y), style.title, TEXT, HPos::Left, VPos::Top)?;
+    text(
+        area,
+        &t,
+        (style.pad, y),
+        style.title,
+        TEXT,
+        HPos::Left,
+        VPos::Top,
+    )?;
     y += line_h(style.title);
     if style.subtitle > 0.0 && !subtitle.is_empty() {
         let s = fit(area, subtitle, style.subtitle, avail);
-        text(area, &s, (style.pad, y), style.subtitle, MUTED, HPos::Left, VPos::Top)?;
+        text(
+            area,
+            &s,
+            (style.pad, y),
+            style.subtitle,
+            MUTED,
+            HPos::Left,
+            VPos::Top,
+        )?;
         y += line_h(style.subtitle);
     }
     if !legend.is_empty() {
@@ -116,7 +147,15 @@ pub(crate) fn header<DB: DrawingBackend>(
             }
             let cy = y + lh / 2;
             swatch(area, item.swatch, x, cy, sw, style)?;
-            text(area, &label, (x + sw + style.px(6.0), cy), style.legend, TEXT, HPos::Left, VPos::Center)?;
+            text(
+                area,
+                &label,
+                (x + sw + style.px(6.0), cy),
+                style.legend,
+                TEXT,
+                HPos::Left,
+                VPos::Center,
+            )?;
             x += item_w + gap;
         }
         y += lh;
@@ -126,31 +165,65 @@ pub(crate) fn header<DB: DrawingBackend>(
     Ok(y + (style.pad / 2).max(style.px(4.0)))
 }
 
-fn swatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: Swatch, x: i32, cy: i32, sw: i32, style: &Style) -> DResult {
+fn swatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Swatch,
+    x: i32,
+    cy: i32,
+    sw: i32,
+    style: &Style,
+) -> DResult {
     let half = (style.legend * 0.4) as i32;
     match s {
         Swatch::Line(c) => {
-            area.draw(&PathElement::new(vec![(x, cy), (x + sw, cy)], c.stroke_width(style.line)))?;
+            area.draw(&PathElement::new(
+                vec![(x, cy), (x + sw, cy)],
+                c.stroke_width(style.line),
+            ))?;
         }
         Swatch::Box(c) => {
-            area.draw(&Rectangle::new([(x + sw / 2 - half, cy - half), (x + sw / 2 + half, cy + half)], c.filled()))?;
+            area.draw(&Rectangle::new(
+                [
+                    (x + sw / 2 - half, cy - half),
+                    (x + sw / 2 + half, cy + half),
+                ],
+                c.filled(),
+            ))?;
         }
         Swatch::Band(c) => {
-            area.draw(&Rectangle::new([(x, cy - half), (x + sw, cy + half)], c.mix(0.25).filled()))?;
-            area.draw(&PathElement::new(vec![(x, cy), (x + sw, cy)], c.stroke_width(style.line)))?;
+            area.draw(&Rectangle::new(
+                [(x, cy - half), (x + sw, cy + half)],
+                c.mix(0.25).filled(),
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(x, cy), (x + sw, cy)],
+                c.stroke_width(style.line),
+            ))?;
         }
     }
     Ok(())
 }
 
 /// Draws the footnote at the bottom left; returns the height it takes (0 without a note).
-pub(crate) fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, note: Option<&str>, style: &Style) -> DResult<i32> {
+pub(crate) fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: Option<&str>,
+    style: &Style,
+) -> DResult<i32> {
     let Some(n) = note.filter(|n| !n.is_empty()) else {
         return Ok(0);
     };
     let (w, h) = area.dim_in_pixel();
     let s = fit(area, n, style.small, w as i32 - 2 * style.pad);
-    text(area, &s, (style.pad, h as i32 - style.pad / 2), style.small, MUTED, HPos::Left, VPos::Bottom)?;
+    text(
+        area,
+        &s,
+        (style.pad, h as i32 - style.pad / 2),
+        style.small,
+        MUTED,
+        HPos::Left,
+        VPos::Bottom,
+    )?;
     Ok(line_h(style.small) + style.pad / 2)
 }
 
@@ -170,13 +243,21 @@ pub(crate) struct Frame {
 impl Frame {
     /// Pixel x of data x.
     pub fn px(&self, x: f64) -> i32 {
-        let t = if self.x1 > self.x0 { (x - self.x0) / (self.x1 - self.x0) } else { 0.5 };
+        let t = if self.x1 > self.x0 {
+            (x - self.x0) / (self.x1 - self.x0)
+        } else {
+            0.5
+        };
         (self.left as f64 + t * (self.right - self.left) as f64).round() as i32
     }
 
     /// Pixel y of data y (clamped a little outside the frame).
     pub fn py(&self, y: f64) -> i32 {
-        let t = if self.y1 > self.y0 { (y - self.y0) / (self.y1 - self.y0) } else { 0.5 };
+        let t = if self.y1 > self.y0 {
+            (y - self.y0) / (self.y1 - self.y0)
+        } else {
+            0.5
+        };
         let t = t.clamp(-0.02, 1.02);
         (self.bottom as f64 - t * (self.bottom - self.top) as f64).round() as i32
     }
@@ -202,70 +283,160 @@ pub(crate) fn x_axis_height(style: &Style, has_label: bool) -> i32 {
 /// Height taken above the frame by the y unit.
 pub(crate) fn unit_height(style: &Style, has_unit: bool) -> i32 {
     let tick_half = (style.tick * 0.6) as i32;
-    if has_unit { line_h(style.small) + tick_half + style.px(6.0) } else { tick_half + style.px(4.0) }
+    if has_unit {
+        line_h(style.small) + tick_half + style.px(6.0)
+    } else {
+        tick_half + style.px(4.0)
+    }
 }
 
 /// Draws grid, axis line, ticks, tick labels, the x description and the y unit.
-pub(crate) fn axes<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, a: &AxisText<'_>, style: &Style) -> DResult {
+pub(crate) fn axes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    f: &Frame,
+    a: &AxisText<'_>,
+    style: &Style,
+) -> DResult {
     if a.vertical_grid {
         for (x, _) in a.x_ticks {
             let px = f.px(*x);
-            area.draw(&PathElement::new(vec![(px, f.top), (px, f.bottom)], GRID.stroke_width(style.stroke(1.0))))?;
+            area.draw(&PathElement::new(
+                vec![(px, f.top), (px, f.bottom)],
+                GRID.stroke_width(style.stroke(1.0)),
+            ))?;
         }
     } else {
         for (y, _) in a.y_ticks {
             let py = f.py(*y);
-            area.draw(&PathElement::new(vec![(f.left, py), (f.right, py)], GRID.stroke_width(style.stroke(1.0))))?;
+            area.draw(&PathElement::new(
+                vec![(f.left, py), (f.right, py)],
+                GRID.stroke_width(style.stroke(1.0)),
+            ))?;
         }
     }
     for (y, label) in a.y_ticks {
-        text(area, label, (f.left - style.px(8.0), f.py(*y)), style.tick, TEXT, HPos::Right, VPos::Center)?;
+        text(
+            area,
+            label,
+            (f.left - style.px(8.0), f.py(*y)),
+            style.tick,
+            TEXT,
+            HPos::Right,
+            VPos::Center,
+        )?;
     }
     if a.zero_line && f.y0 < 0.0 && f.y1 > 0.0 && !a.vertical_grid {
         let py = f.py(0.0);
-        area.draw(&PathElement::new(vec![(f.left, py), (f.right, py)], AXIS.stroke_width(style.stroke(1.0))))?;
+        area.draw(&PathElement::new(
+            vec![(f.left, py), (f.right, py)],
+            AXIS.stroke_width(style.stroke(1.0)),
+        ))?;
     }
-    area.draw(&PathElement::new(vec![(f.left, f.bottom), (f.right, f.bottom)], AXIS.stroke_width(style.stroke(1.0))))?;
+    area.draw(&PathElement::new(
+        vec![(f.left, f.bottom), (f.right, f.bottom)],
+        AXIS.stroke_width(style.stroke(1.0)),
+    ))?;
     for (x, label) in a.x_ticks {
         let px = f.px(*x);
-        area.draw(&PathElement::new(vec![(px, f.bottom), (px, f.bottom + style.px(5.0))], AXIS.stroke_width(style.stroke(1.0))))?;
-        text(area, label, (px, f.bottom + style.px(8.0)), style.tick, TEXT, HPos::Center, VPos::Top)?;
+        area.draw(&PathElement::new(
+            vec![(px, f.bottom), (px, f.bottom + style.px(5.0))],
+            AXIS.stroke_width(style.stroke(1.0)),
+        ))?;
+        text(
+            area,
+            label,
+            (px, f.bottom + style.px(8.0)),
+            style.tick,
+            TEXT,
+            HPos::Center,
+            VPos::Top,
+        )?;
     }
     if !a.x_label.is_empty() {
         let y = f.bottom + style.px(8.0) + line_h(style.tick);
-        text(area, a.x_label, ((f.left + f.right) / 2, y), style.small, MUTED, HPos::Center, VPos::Top)?;
+        text(
+            area,
+            a.x_label,
+            ((f.left + f.right) / 2, y),
+            style.small,
+            MUTED,
+            HPos::Center,
+            VPos::Top,
+        )?;
     }
     if !a.y_unit.is_empty() {
         let (w, _) = area.dim_in_pixel();
         let s = fit(area, a.y_unit, style.small, w as i32 - 2 * style.pad);
         let above = (style.tick * 0.6) as i32 + style.px(4.0);
-        text(area, &s, (style.pad, f.top - above), style.small, MUTED, HPos::Left, VPos::Bottom)?;
+        text(
+            area,
+            &s,
+            (style.pad, f.top - above),
+            style.small,
+            MUTED,
+            HPos::Left,
+            VPos::Bottom,
+        )?;
     }
     Ok(())
 }
 
 /// Dashed horizontal line across the frame with a label at its right end, above the line.
-pub(crate) fn hline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, y: f64, label: &str, style: &Style) -> DResult {
+pub(crate) fn hline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    f: &Frame,
+    y: f64,
+    label: &str,
+    style: &Style,
+) -> DResult {
     let py = f.py(y);
     let mut x = f.left;
     while x < f.right {
         let x2 = (x + style.px(8.0)).min(f.right);
-        area.draw(&PathElement::new(vec![(x, py), (x2, py)], AXIS.stroke_width(style.stroke(2.0))))?;
+        area.draw(&PathElement::new(
+            vec![(x, py), (x2, py)],
+            AXIS.stroke_width(style.stroke(2.0)),
+        ))?;
         x += style.px(14.0);
     }
-    text(area, label, (f.right - style.px(4.0), py - style.px(4.0)), style.small, MUTED, HPos::Right, VPos::Bottom)
+    text(
+        area,
+        label,
+        (f.right - style.px(4.0), py - style.px(4.0)),
+        style.small,
+        MUTED,
+        HPos::Right,
+        VPos::Bottom,
+    )
 }
 
 /// Dashed vertical line with a label at its top, right of the line.
-pub(crate) fn vline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, f: &Frame, x: f64, label: &str, style: &Style) -> DResult {
+pub(crate) fn vline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    f: &Frame,
+    x: f64,
+    label: &str,
+    style: &Style,
+) -> DResult {
     let px = f.px(x);
     let mut y = f.top;
     while y < f.bottom {
         let y2 = (y + style.px(8.0)).min(f.bottom);
-        area.draw(&PathElement::new(vec![(px, y), (px, y2)], AXIS.stroke_width(style.stroke(2.0))))?;
+        area.draw(&PathElement::new(
+            vec![(px, y), (px, y2)],
+            AXIS.stroke_width(style.stroke(2.0)),
+        ))?;
         y += style.px(14.0);
     }
-    text(area, label, (px + style.px(5.0), f.top + style.px(2.0)), style.small, MUTED, HPos::Left, VPos::Top)
+    text(
+        area,
+        label,
+        (px + style.px(5.0), f.top + style.px(2.0)),
+        style.small,
+        MUTED,
+        HPos::Left,
+        VPos::Top,
+    )
 }
 
 /// Ticks that fit: keeps every k-th label so that neighbouring labels are at least `gap` pixels

@@ -174,7 +174,14 @@ pub enum Layer {
 impl Layer {
     /// A plain line.
     pub fn line(label: impl Into<String>, color: RGBColor, points: Vec<(f64, f64)>) -> Layer {
-        Layer::Line { label: Some(label.into()), color, points, width: 0, markers: false, step: false }
+        Layer::Line {
+            label: Some(label.into()),
+            color,
+            points,
+            width: 0,
+            markers: false,
+            step: false,
+        }
     }
 }
 
@@ -238,7 +245,11 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawE
 pub(crate) type DResult<T = ()> = std::result::Result<T, DrawErr>;
 
 /// Draws `chart` on `area` with `style`.
-pub(crate) fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>, style: &Style) -> DResult {
+pub(crate) fn draw_chart<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    style: &Style,
+) -> DResult {
     area.fill(&WHITE)?;
     match &chart.body {
         Body::Xy(p) => xy::draw(chart, p, area, style),
@@ -248,18 +259,25 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<D
             let top = draw::header(area, &chart.title, &chart.subtitle, &[], style)?;
             let note_h = draw::note(area, chart.note.as_deref(), style)?;
             let (w, h) = area.dim_in_pixel();
-            let body = area.clone().shrink((0, top), (w, (h as i32 - top - note_h).max(1) as u32));
+            let body = area
+                .clone()
+                .shrink((0, top), (w, (h as i32 - top - note_h).max(1) as u32));
             let cols = (*cols).max(1);
             let rows = panels.len().div_ceil(cols).max(1);
             // Reserve a legend row in every panel if any has a legend, so the frames line up.
             let any_legend = panels.iter().any(|p| match &p.body {
                 Body::Xy(xy) => xy.layers.iter().any(|l| match l {
-                    Layer::Line { label, .. } | Layer::Band { label, .. } | Layer::Bars { label, .. } => label.is_some(),
+                    Layer::Line { label, .. }
+                    | Layer::Band { label, .. }
+                    | Layer::Bars { label, .. } => label.is_some(),
                     Layer::ErrorBars { .. } => false,
                 }),
                 _ => false,
             });
-            let panel_style = Style { reserve_legend: any_legend, ..Style::PANEL.scaled(style.scale) };
+            let panel_style = Style {
+                reserve_legend: any_legend,
+                ..Style::PANEL.scaled(style.scale)
+            };
             for (panel, cell) in panels.iter().zip(body.split_evenly((rows, cols))) {
                 let (cw, ch) = cell.dim_in_pixel();
                 let (m, m2) = (style.px(4.0), style.px(8.0) as u32);
@@ -272,12 +290,18 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<D
 }
 
 fn wrap(chart: &Chart) -> impl Fn(DrawErr) -> Error + '_ {
-    move |e| Error::Plot { chart: chart.id.clone(), message: e.0 }
+    move |e| Error::Plot {
+        chart: chart.id.clone(),
+        message: e.0,
+    }
 }
 
 /// Renders `chart` as SVG text.
 pub fn to_svg(chart: &Chart) -> Result<String> {
-    theme::ensure_font().map_err(|m| Error::Plot { chart: chart.id.clone(), message: m })?;
+    theme::ensure_font().map_err(|m| Error::Plot {
+        chart: chart.id.clone(),
+        message: m,
+    })?;
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, chart.size).into_drawing_area();
@@ -293,7 +317,10 @@ pub const SUPERSAMPLE: u32 = 2;
 
 /// Renders `chart` as PNG bytes (RGB, 8 bit, `chart.size` pixels).
 pub fn to_png(chart: &Chart) -> Result<Vec<u8>> {
-    theme::ensure_font().map_err(|m| Error::Plot { chart: chart.id.clone(), message: m })?;
+    theme::ensure_font().map_err(|m| Error::Plot {
+        chart: chart.id.clone(),
+        message: m,
+    })?;
     let k = SUPERSAMPLE;
     let (w, h) = chart.size;
     let (bw, bh) = (w * k, h * k);
@@ -310,8 +337,14 @@ pub fn to_png(chart: &Chart) -> Result<Vec<u8>> {
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Default);
-        let mut wr = enc.write_header().map_err(|e| Error::Plot { chart: chart.id.clone(), message: e.to_string() })?;
-        wr.write_image_data(&small).map_err(|e| Error::Plot { chart: chart.id.clone(), message: e.to_string() })?;
+        let mut wr = enc.write_header().map_err(|e| Error::Plot {
+            chart: chart.id.clone(),
+            message: e.to_string(),
+        })?;
+        wr.write_image_data(&small).map_err(|e| Error::Plot {
+            chart: chart.id.clone(),
+            message: e.to_string(),
+        })?;
     }
     Ok(out)
 }
@@ -340,7 +373,10 @@ fn downsample(big: &[u8], bw: usize, bh: usize, k: usize) -> Vec<u8> {
 
 /// Writes `chart` to `dir/<id>.<ext>` in `format`; returns the path.
 pub fn save(chart: &Chart, dir: &Path, format: ImageFormat) -> Result<PathBuf> {
-    theme::ensure_font().map_err(|m| Error::Plot { chart: chart.id.clone(), message: m })?;
+    theme::ensure_font().map_err(|m| Error::Plot {
+        chart: chart.id.clone(),
+        message: m,
+    })?;
     let path = dir.join(format!("{}.{}", chart.id, format.ext()));
     match format {
         ImageFormat::Svg => {

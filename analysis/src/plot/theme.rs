@@ -87,7 +87,11 @@ pub fn viridis(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * (STOPS.len() - 1) as f64;
     let i = (x.floor() as usize).min(STOPS.len() - 2);
     let f = x - i as f64;
@@ -132,11 +136,29 @@ pub struct Style {
 
 impl Style {
     /// A stand-alone chart (1200 × 675).
-    pub const FULL: Style =
-        Style { title: 26.0, subtitle: 16.0, tick: 15.0, legend: 15.0, small: 14.0, pad: 20, line: 3, reserve_legend: false, scale: 1.0 };
+    pub const FULL: Style = Style {
+        title: 26.0,
+        subtitle: 16.0,
+        tick: 15.0,
+        legend: 15.0,
+        small: 14.0,
+        pad: 20,
+        line: 3,
+        reserve_legend: false,
+        scale: 1.0,
+    };
     /// One panel of small multiples.
-    pub const PANEL: Style =
-        Style { title: 17.0, subtitle: 0.0, tick: 12.0, legend: 12.0, small: 12.0, pad: 10, line: 2, reserve_legend: true, scale: 1.0 };
+    pub const PANEL: Style = Style {
+        title: 17.0,
+        subtitle: 0.0,
+        tick: 12.0,
+        legend: 12.0,
+        small: 12.0,
+        pad: 10,
+        line: 2,
+        reserve_legend: true,
+        scale: 1.0,
+    };
 
     /// The same style `k` times larger (for supersampled drawing).
     pub fn scaled(self, k: f64) -> Style {

@@ -192,12 +192,7 @@ impl SummaryAccumulator {
             headline: self.h.clone(),
             conservation: c,
             final_step: self.last.clone(),
-            gtm_events: sim
-                .gtm_events()
-                .iter()
-                .take(MAX_EVENTS)
-                .cloned()
-                .collect(),
+            gtm_events: sim.gtm_events().iter().take(MAX_EVENTS).cloned().collect(),
             timing: Timing::default(),
         }
     }

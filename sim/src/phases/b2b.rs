@@ -109,8 +109,10 @@ fn pick_platform_supplier(
             + b.b2b_reputation_weight_usd * o.reputation[su]
             - snap.price_usd[su] * (1.0 + fb);
         if b.b2b_logit_scale_usd > 0.0 {
-            let g = -(-unit(splitmix64(base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
-                .ln())
+            let g = -(-unit(splitmix64(
+                base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ))
+            .ln())
             .ln();
             u += b.b2b_logit_scale_usd * g;
         }
@@ -203,7 +205,14 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
         let mut unit_cost = 0.0;
         let mut picks = Vec::with_capacity(buyer.recipe.len());
         for (k, &(ck, u)) in buyer.recipe.iter().enumerate() {
-            let s = pick_platform_supplier(ctx, w, snap, hash_key(&[base, k as u64]), ck as usize, exclude);
+            let s = pick_platform_supplier(
+                ctx,
+                w,
+                snap,
+                hash_key(&[base, k as u64]),
+                ck as usize,
+                exclude,
+            );
             if s != NONE {
                 unit_cost += u as f64 * snap.price_usd[s as usize] * (1.0 + fb);
             }
@@ -223,7 +232,14 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
             }
             let want = (units * buyer.recipe[k].1 as f64).min(1e15) as u64;
             requests_in[s as usize] += want;
-            let lk = hash_key(&[ctx.seed, ctx.run, ctx.step as u64, 0x57D, b as u64, k as u64]);
+            let lk = hash_key(&[
+                ctx.seed,
+                ctx.run,
+                ctx.step as u64,
+                0x57D,
+                b as u64,
+                k as u64,
+            ]);
             requests.push((s, lk, (n + b) as u32, k as u16, want));
         }
     }

@@ -35,7 +35,8 @@ pub fn utility(
     let mut v = cu.value_mult[i] * p.categories[c].value_usd
         + seg.quality_weight_usd * snap.quality[j]
         + seg.reputation_weight_usd * o.reputation[j];
-    let price = snap.price_usd[j];
+    // A subscription offering: 0 for its subscribers, fee/E[n] for the others (§7.2).
+    let price = super::subscription::choice_price(ctx, w, i, c, j).unwrap_or(snap.price_usd[j]);
     match o.ecosystem[j] {
         Ecosystem::Platform => {
             // The go-to-market subsidy σ lowers the customer's price; free calls lower it by their
@@ -89,6 +90,8 @@ fn gumbel(taste_key: u64, j: u32) -> f64 {
 
 /// The outcome of one choice.
 pub struct Choice {
+    /// Bid per request when the job bids in a call auction (`offering` = `auction::AUCTION`).
+    pub bid: f64,
     /// Chosen offering or `NONE`.
     pub offering: u32,
     /// Requests after the budget cap.
@@ -107,6 +110,7 @@ pub fn choose(
     job: &Job,
     n: u32,
     excluded: &[bool],
+    first: bool,
 ) -> Choice {
     let p = ctx.p;
     let i = job.customer as usize;
@@ -128,6 +132,18 @@ pub fn choose(
             job.idx as u64,
         ])
     };
+    // A call-auction category (§7.6): an onboarded customer bids in the first round; in a re-choice
+    // only the incumbents and the outside option remain.
+    let auction = snap.auction_qbar.get(c).is_some_and(|q| !q.is_nan());
+    let onboarded = w.customers.status[i] == Status::Onboarded;
+    if auction && first && onboarded {
+        return Choice {
+            bid: super::auction::bid(ctx, w, snap.auction_qbar[c], i, c, n as f64),
+            offering: super::auction::AUCTION,
+            n,
+            surplus: 0.0,
+        };
+    }
     let taste = ck(Purpose::Taste);
     let nf = n as f64;
     let mut best_u = if seg.outside_option {
@@ -169,7 +185,7 @@ pub fn choose(
     for &j in &snap.incumbents_in[c] {
         consider(j);
     }
-    if w.customers.status[i] == Status::Onboarded {
+    if onboarded && !auction {
         for &j in &snap.top[c] {
             consider(j);
         }
@@ -199,6 +215,7 @@ pub fn choose(
     }
     if best_j == NONE {
         return Choice {
+            bid: 0.0,
             offering: NONE,
             n,
             surplus: 0.0,
@@ -218,6 +235,7 @@ pub fn choose(
         }
         if n_eff == 0 {
             return Choice {
+                bid: 0.0,
                 offering: NONE,
                 n,
                 surplus: 0.0,
@@ -230,6 +248,7 @@ pub fn choose(
         0.0
     };
     Choice {
+        bid: 0.0,
         offering: best_j,
         n: n_eff,
         surplus,
@@ -297,8 +316,10 @@ fn customer_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, i: usize, out: &
             served: 0,
             rating_sum: 0.0,
             rated: 0,
+            bid: 0.0,
         };
-        let ch = choose(ctx, w, snap, &job, n, &none);
+        let ch = choose(ctx, w, snap, &job, n, &none, true);
+        job.bid = ch.bid as f32;
         job.choice = ch.offering;
         job.n = ch.n;
         job.remaining = if ch.offering == NONE { 0 } else { ch.n };

@@ -47,7 +47,11 @@ pub struct Prospect {
 
 /// Per category: active platform offerings, the sum of their USD prices, the first incumbent's
 /// price (NaN if none), from `price_usd` (one USD price per offering).
-pub fn category_stats(w: &World, n_cat: usize, price_usd: &[f64]) -> (Vec<u32>, Vec<f64>, Vec<f64>) {
+pub fn category_stats(
+    w: &World,
+    n_cat: usize,
+    price_usd: &[f64],
+) -> (Vec<u32>, Vec<f64>, Vec<f64>) {
     let o = &w.offerings;
     let mut count = vec![0u32; n_cat];
     let mut price_sum = vec![0.0f64; n_cat];
@@ -168,7 +172,9 @@ pub fn entrant_rule(ctx: &StepCtx<'_>, k: u32) -> PricingRule {
         );
         let pick = r.categorical(&cum);
         if let Some(name) = mix.keys().nth(pick)
-            && let Some(found) = PricingRule::examples().into_iter().find(|x| x.kind() == name)
+            && let Some(found) = PricingRule::examples()
+                .into_iter()
+                .find(|x| x.kind() == name)
         {
             rule = found;
         }

@@ -35,11 +35,11 @@ use crate::policy::gtm::{
 };
 use crate::rng::{EntityKind, Purpose, hash_key, key};
 use crate::scenario::ExchangeModel;
-use crate::state::gtm::{
-    Bounty, GtmEvent, Grantee, InHouse, Obligation, PolicyRt, VestingGrant,
-};
+use crate::state::gtm::{Bounty, Grantee, GtmEvent, InHouse, Obligation, PolicyRt, VestingGrant};
 use crate::state::{DevStatus, NONE, Status, World};
-use crate::units::{Price, TOKEN_UNIT, mul_div_floor, nano_to_usd, share_to_ppm, split_floor, usd_to_nano};
+use crate::units::{
+    Price, TOKEN_UNIT, mul_div_floor, nano_to_usd, share_to_ppm, split_floor, usd_to_nano,
+};
 
 /// Rolling window of the CAC and runway metrics (steps).
 pub const GTM_WINDOW: usize = 30;
@@ -176,9 +176,7 @@ pub fn init(p: &crate::params::Params, w: &mut World) {
     if on(&|x| matches!(x, GtmPolicy::Subsidy(s) if s.free_calls_per_new_customer > 0)) {
         w.gtm.free_calls_left = vec![0; w.customers.len()];
     }
-    if on(&|x| {
-        matches!(x, GtmPolicy::Airdrop(a) if a.recipients != Recipients::Developers)
-    }) {
+    if on(&|x| matches!(x, GtmPolicy::Airdrop(a) if a.recipients != Recipients::Developers)) {
         w.gtm.kappa_credit_usd = vec![0.0; w.customers.len()];
     }
     if on(&|x| matches!(x, GtmPolicy::Workshops(_))) {
@@ -189,7 +187,15 @@ pub fn init(p: &crate::params::Params, w: &mut World) {
 }
 
 /// Records an event.
-fn event(w: &mut World, buf: &mut StepBuf, t: u32, policy: usize, kind: &'static str, what: &'static str, detail: String) {
+fn event(
+    w: &mut World,
+    buf: &mut StepBuf,
+    t: u32,
+    policy: usize,
+    kind: &'static str,
+    what: &'static str,
+    detail: String,
+) {
     w.gtm.events.push(GtmEvent {
         step: t,
         policy: policy as u32,
@@ -201,7 +207,14 @@ fn event(w: &mut World, buf: &mut StepBuf, t: u32, policy: usize, kind: &'static
 }
 
 /// Stops strategy `i` (its window is over for good), recording why.
-fn stop(ctx: &StepCtx<'_>, w: &mut World, buf: &mut StepBuf, i: usize, why: &'static str, detail: String) {
+fn stop(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    buf: &mut StepBuf,
+    i: usize,
+    why: &'static str,
+    detail: String,
+) {
     if w.gtm.rt[i].stopped.is_some() {
         return;
     }
@@ -302,7 +315,12 @@ fn free_developers_by_skill(w: &World) -> Vec<u32> {
 }
 
 /// P0.
-pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf) -> Result<(), SimError> {
+pub fn open(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+) -> Result<(), SimError> {
     let p = ctx.p;
     let t = ctx.step;
     buf.gtm = GtmStep {
@@ -344,13 +362,35 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                     for c in cats {
                         let rule = entry::platform_rule(p, d.pricing.clone());
                         let id = entry::found_firm(
-                            ctx, w, ledger, None, c, rule, prospects[c].price, d.inhouse_q0,
-                            d.inhouse_capacity, t,
+                            ctx,
+                            w,
+                            ledger,
+                            None,
+                            c,
+                            rule,
+                            prospects[c].price,
+                            d.inhouse_q0,
+                            d.inhouse_capacity,
+                            t,
                         );
-                        w.gtm.inhouse.insert(id, InHouse { policy: i as u32, unpaid_steps: 0 });
+                        w.gtm.inhouse.insert(
+                            id,
+                            InHouse {
+                                policy: i as u32,
+                                unpaid_steps: 0,
+                            },
+                        );
                         ids.push(id);
                     }
-                    event(w, buf, t, i, pol.kind(), "started", format!("in-house offerings {ids:?}"));
+                    event(
+                        w,
+                        buf,
+                        t,
+                        i,
+                        pol.kind(),
+                        "started",
+                        format!("in-house offerings {ids:?}"),
+                    );
                 }
                 for (si, seg) in p.s.segments.iter().enumerate() {
                     if d.target_segments.iter().any(|s| s == &seg.name) {
@@ -360,11 +400,23 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                 let salary = usd_to_nano(d.inhouse_cost_usd_per_step);
                 for (&j, h) in &w.gtm.inhouse {
                     if h.policy as usize == i && w.offerings.active[j as usize] && salary > 0 {
-                        plan.push(Outlay { policy: i, tokens: false, amount: salary, to: To::Obligation(Account::Offering(j)), grant: false });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: false,
+                            amount: salary,
+                            to: To::Obligation(Account::Offering(j)),
+                            grant: false,
+                        });
                     }
                 }
                 if d.marketing_usd_per_step > 0.0 {
-                    plan.push(Outlay { policy: i, tokens: false, amount: usd_to_nano(d.marketing_usd_per_step), to: To::Obligation(Account::External), grant: false });
+                    plan.push(Outlay {
+                        policy: i,
+                        tokens: false,
+                        amount: usd_to_nano(d.marketing_usd_per_step),
+                        to: To::Obligation(Account::External),
+                        grant: false,
+                    });
                 }
             }
             GtmPolicy::SupplyFirst(s) => {
@@ -375,6 +427,7 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                     let mut next = devs.into_iter();
                     let grant = supply_first::grant_base_units(s, mid_usd, floor);
                     let mut ids = Vec::new();
+                    #[allow(clippy::needless_range_loop)]
                     for c in 0..p.categories.len() {
                         if !s.seed_composites && !p.categories[c].recipe.is_empty() {
                             continue;
@@ -384,21 +437,52 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                             let skill = w.developers.skill[k as usize] as f64;
                             let rule = entry::entrant_rule(ctx, k);
                             let id = entry::found_firm(
-                                ctx, w, ledger, Some(k), c, rule, prospects[c].price,
-                                0.3 + 0.4 * skill, s.seed_capacity, t,
+                                ctx,
+                                w,
+                                ledger,
+                                Some(k),
+                                c,
+                                rule,
+                                prospects[c].price,
+                                0.3 + 0.4 * skill,
+                                s.seed_capacity,
+                                t,
                             );
                             ids.push(id);
-                            plan.push(Outlay { policy: i, tokens: true, amount: grant, to: To::Now(Account::Offering(id)), grant: true });
+                            plan.push(Outlay {
+                                policy: i,
+                                tokens: true,
+                                amount: grant,
+                                to: To::Now(Account::Offering(id)),
+                                grant: true,
+                            });
                         }
                     }
-                    event(w, buf, t, i, pol.kind(), "started", format!("{} seeded offerings", ids.len()));
+                    event(
+                        w,
+                        buf,
+                        t,
+                        i,
+                        pol.kind(),
+                        "started",
+                        format!("{} seeded offerings", ids.len()),
+                    );
                 }
                 buf.gtm.dev_boost += s.dev_marketing_boost_bass_p;
                 if supply_first::customer_marketing(s, t) {
-                    buf.gtm.bass_boost.iter_mut().for_each(|b| *b += s.customer_marketing_boost_bass_p);
+                    buf.gtm
+                        .bass_boost
+                        .iter_mut()
+                        .for_each(|b| *b += s.customer_marketing_boost_bass_p);
                 }
                 if s.marketing_usd_per_step > 0.0 {
-                    plan.push(Outlay { policy: i, tokens: false, amount: usd_to_nano(s.marketing_usd_per_step), to: To::Obligation(Account::External), grant: false });
+                    plan.push(Outlay {
+                        policy: i,
+                        tokens: false,
+                        amount: usd_to_nano(s.marketing_usd_per_step),
+                        to: To::Obligation(Account::External),
+                        grant: false,
+                    });
                 }
             }
             GtmPolicy::Workshops(ws) => {
@@ -406,16 +490,31 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                     let aware: Vec<u32> = (0..w.developers.len() as u32)
                         .filter(|&k| w.developers.status[k as usize] == DevStatus::Aware)
                         .collect();
-                    let chosen = airdrop::pick(&aware, |k| dev_key(ctx, k, i), ws.attendees as usize);
+                    let chosen =
+                        airdrop::pick(&aware, |k| dev_key(ctx, k, i), ws.attendees as usize);
                     for &k in &chosen {
                         let s = &mut w.developers.skill[k as usize];
                         *s = (*s + ws.skill_boost as f32).min(1.0);
                         let d = &mut w.gtm.entry_discount[k as usize];
                         *d = d.max(ws.entry_cost_discount as f32);
                     }
-                    event(w, buf, t, i, pol.kind(), "workshop", format!("{} attendees", chosen.len()));
+                    event(
+                        w,
+                        buf,
+                        t,
+                        i,
+                        pol.kind(),
+                        "workshop",
+                        format!("{} attendees", chosen.len()),
+                    );
                     if ws.cost_usd_per_workshop > 0.0 {
-                        plan.push(Outlay { policy: i, tokens: false, amount: usd_to_nano(ws.cost_usd_per_workshop), to: To::Obligation(Account::External), grant: false });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: false,
+                            amount: usd_to_nano(ws.cost_usd_per_workshop),
+                            to: To::Obligation(Account::External),
+                            grant: false,
+                        });
                     }
                 }
             }
@@ -425,7 +524,11 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                     let prices = entry::prices_now(w);
                     let (count, _, _) = entry::category_stats(w, n_cat, &prices);
                     let covered: Vec<bool> = count.iter().map(|&n| n > 0).collect();
-                    let uncovered: Vec<f64> = w.category_demand_onboarded.iter().map(|x| x.max(0.0)).collect();
+                    let uncovered: Vec<f64> = w
+                        .category_demand_onboarded
+                        .iter()
+                        .map(|x| x.max(0.0))
+                        .collect();
                     let mut unserved = vec![0.0; n_cat];
                     for job in &buf.jobs {
                         unserved[job.category as usize] += job.remaining as f64;
@@ -439,7 +542,16 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                         None => crate::units::tokens_to_base(r.bounty_tokens),
                     };
                     for c in rfai::targets(&covered, &uncovered, &unserved, &open_b, r.bounties) {
-                        plan.push(Outlay { policy: i, tokens: true, amount, to: To::Bounty { category: c as u16, deadline: t + r.submission_steps }, grant: true });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: true,
+                            amount,
+                            to: To::Bounty {
+                                category: c as u16,
+                                deadline: t + r.submission_steps,
+                            },
+                            grant: true,
+                        });
                     }
                 }
             }
@@ -456,19 +568,49 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                         None => crate::units::tokens_to_base(a.grant_tokens),
                     };
                     for &id in &ids {
-                        plan.push(Outlay { policy: i, tokens: true, amount: grant, to: To::Vesting { offering: id, steps: a.vesting_steps }, grant: true });
-                        w.gtm.visibility.insert(id, (a.visibility_boost, t + a.visibility_steps));
-                        w.gtm.grantees.insert(id, Grantee { policy: i as u32, ..Grantee::default() });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: true,
+                            amount: grant,
+                            to: To::Vesting {
+                                offering: id,
+                                steps: a.vesting_steps,
+                            },
+                            grant: true,
+                        });
+                        w.gtm
+                            .visibility
+                            .insert(id, (a.visibility_boost, t + a.visibility_steps));
+                        w.gtm.grantees.insert(
+                            id,
+                            Grantee {
+                                policy: i as u32,
+                                ..Grantee::default()
+                            },
+                        );
                     }
-                    event(w, buf, t, i, pol.kind(), "cohort", format!("offerings {ids:?}"));
+                    event(
+                        w,
+                        buf,
+                        t,
+                        i,
+                        pol.kind(),
+                        "cohort",
+                        format!("offerings {ids:?}"),
+                    );
                 }
             }
             GtmPolicy::Subsidy(sb) => {
                 if buf.gtm.subsidy.is_none() && sb.subsidy_share > 0.0 {
-                    buf.gtm.subsidy = Some((i, sb.subsidy_share.min(1.0 - p.seller_fee_ppm as f64 / 1e6)));
+                    buf.gtm.subsidy =
+                        Some((i, sb.subsidy_share.min(1.0 - p.seller_fee_ppm as f64 / 1e6)));
                 }
                 if buf.gtm.free_calls.is_none() && sb.free_calls_per_new_customer > 0 {
-                    buf.gtm.free_calls = Some((i, sb.free_calls_per_new_customer, sb.free_call_payer == FreeCallPayer::Treasury));
+                    buf.gtm.free_calls = Some((
+                        i,
+                        sb.free_calls_per_new_customer,
+                        sb.free_call_payer == FreeCallPayer::Treasury,
+                    ));
                 }
                 if buf.gtm.bonus.is_none() && sb.provider_bonus_usd > 0.0 {
                     buf.gtm.bonus = Some((i, sb.provider_bonus_usd));
@@ -478,23 +620,39 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                 if !w.gtm.rt[i].started {
                     w.gtm.rt[i].started = true;
                     let cand: Vec<(Account, u32)> = match a.recipients {
-                        Recipients::RandomCustomers => (0..w.customers.len() as u32).map(|c| (Account::Customer(c), c)).collect(),
+                        Recipients::RandomCustomers => (0..w.customers.len() as u32)
+                            .map(|c| (Account::Customer(c), c))
+                            .collect(),
                         Recipients::Aware => (0..w.customers.len() as u32)
                             .filter(|&c| w.customers.status[c as usize] != Status::Unaware)
                             .map(|c| (Account::Customer(c), c))
                             .collect(),
                         Recipients::Developers => (0..w.offerings.len() as u32)
-                            .filter(|&j| w.offerings.is_platform(j as usize) && w.offerings.active[j as usize])
+                            .filter(|&j| {
+                                w.offerings.is_platform(j as usize)
+                                    && w.offerings.active[j as usize]
+                            })
                             .map(|j| (Account::Offering(j), j))
                             .collect(),
                     };
                     let ids: Vec<u32> = cand.iter().map(|x| x.1).collect();
                     let m = a.recipients_count.map_or(ids.len(), |n| n as usize);
                     let chosen = airdrop::pick(&ids, |x| customer_key(ctx, x, i), m);
-                    let each = airdrop::share(crate::units::tokens_to_base(a.tokens_total), chosen.len());
+                    let each =
+                        airdrop::share(crate::units::tokens_to_base(a.tokens_total), chosen.len());
                     for &x in &chosen {
-                        let acct = if a.recipients == Recipients::Developers { Account::Offering(x) } else { Account::Customer(x) };
-                        plan.push(Outlay { policy: i, tokens: true, amount: each, to: To::Now(acct), grant: false });
+                        let acct = if a.recipients == Recipients::Developers {
+                            Account::Offering(x)
+                        } else {
+                            Account::Customer(x)
+                        };
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: true,
+                            amount: each,
+                            to: To::Now(acct),
+                            grant: false,
+                        });
                     }
                 }
             }
@@ -503,19 +661,41 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
                 if !w.gtm.rt[i].started {
                     w.gtm.rt[i].started = true;
                     if l.usd > 0.0 {
-                        plan.push(Outlay { policy: i, tokens: false, amount: usd_to_nano(l.usd), to: To::Now(Account::Pool), grant: false });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: false,
+                            amount: usd_to_nano(l.usd),
+                            to: To::Now(Account::Pool),
+                            grant: false,
+                        });
                     }
                     if l.tokens > 0.0 {
-                        plan.push(Outlay { policy: i, tokens: true, amount: crate::units::tokens_to_base(l.tokens), to: To::Now(Account::Pool), grant: false });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: true,
+                            amount: crate::units::tokens_to_base(l.tokens),
+                            to: To::Now(Account::Pool),
+                            grant: false,
+                        });
                     }
                 }
             }
             GtmPolicy::BuybackAndBurn(b) => {
                 if buf.gtm.buyback.is_none() {
                     let cash = ledger.usd(Account::Treasury);
-                    let nano = crate::policy::gtm::buyback_and_burn::buy_nano(usd_to_nano(b.usd_per_step), cash, w.gtm.queued_nano());
+                    let nano = crate::policy::gtm::buyback_and_burn::buy_nano(
+                        usd_to_nano(b.usd_per_step),
+                        cash,
+                        w.gtm.queued_nano(),
+                    );
                     if nano > 0 {
-                        plan.push(Outlay { policy: i, tokens: false, amount: nano, to: To::Buyback, grant: false });
+                        plan.push(Outlay {
+                            policy: i,
+                            tokens: false,
+                            amount: nano,
+                            to: To::Buyback,
+                            grant: false,
+                        });
                     }
                 }
             }
@@ -530,7 +710,9 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
         if g.earmark <= 0 || !w.offerings.active[j as usize] {
             continue;
         }
-        let GtmPolicy::Accelerator(a) = &p.s.gtm.policies[g.policy as usize] else { continue };
+        let GtmPolicy::Accelerator(a) = &p.s.gtm.policies[g.policy as usize] else {
+            continue;
+        };
         let recipe = recipe_of(p, &a.spend_recipe, true);
         if recipe.is_empty() {
             continue;
@@ -543,18 +725,30 @@ pub fn open(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut Ste
             grantee: Some((j, g.earmark)),
         });
     }
-    buf.gtm.buyer_width = buyers.iter().map(|b| width_needed(&b.recipe)).max().unwrap_or(0).max(1);
+    buf.gtm.buyer_width = buyers
+        .iter()
+        .map(|b| width_needed(&b.recipe))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     buf.gtm.buyers = buyers;
     if p.s.exchange.model == ExchangeModel::Cpmm {
         // A liquidity deposit moved the pool: the mid the snapshot reads is the pool's.
-        w.token_price = Price { num: ledger.usd(Account::Pool), den: ledger.tokens(Account::Pool).max(1) };
+        w.token_price = Price {
+            num: ledger.usd(Account::Pool),
+            den: ledger.tokens(Account::Pool).max(1),
+        };
     }
     Ok(())
 }
 
 /// A recipe by category index: the named categories, or (when `all_atomic` and empty) one unit of
 /// each atomic category.
-fn recipe_of(p: &crate::params::Params, r: &std::collections::BTreeMap<String, u32>, all_atomic: bool) -> Vec<(u16, u32)> {
+fn recipe_of(
+    p: &crate::params::Params,
+    r: &std::collections::BTreeMap<String, u32>,
+    all_atomic: bool,
+) -> Vec<(u16, u32)> {
     if r.is_empty() && all_atomic {
         return (0..p.categories.len())
             .filter(|&c| p.categories[c].recipe.is_empty())
@@ -562,33 +756,68 @@ fn recipe_of(p: &crate::params::Params, r: &std::collections::BTreeMap<String, u
             .collect();
     }
     r.iter()
-        .filter_map(|(name, &u)| p.categories.iter().position(|c| &c.name == name).map(|c| (c as u16, u)))
+        .filter_map(|(name, &u)| {
+            p.categories
+                .iter()
+                .position(|c| &c.name == name)
+                .map(|c| (c as u16, u))
+        })
         .collect()
 }
 
 /// A uniform 64-bit key of developer `k` for strategy `i` this step.
 fn dev_key(ctx: &StepCtx<'_>, k: u32, i: usize) -> u64 {
-    hash_key(&[key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Developer, k as u64, Purpose::Cohort), i as u64])
+    hash_key(&[
+        key(
+            ctx.seed,
+            ctx.run,
+            ctx.step as u64,
+            EntityKind::Developer,
+            k as u64,
+            Purpose::Cohort,
+        ),
+        i as u64,
+    ])
 }
 
 /// A uniform 64-bit key of customer (or firm) `x` for strategy `i` this step.
 fn customer_key(ctx: &StepCtx<'_>, x: u32, i: usize) -> u64 {
-    hash_key(&[key(ctx.seed, ctx.run, ctx.step as u64, EntityKind::Customer, x as u64, Purpose::Airdrop), i as u64])
+    hash_key(&[
+        key(
+            ctx.seed,
+            ctx.run,
+            ctx.step as u64,
+            EntityKind::Customer,
+            x as u64,
+            Purpose::Airdrop,
+        ),
+        i as u64,
+    ])
 }
 
 /// Selects and founds an accelerator cohort; returns the grantees' offerings.
-fn cohort(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, i: usize, a: &accelerator::Params) -> Vec<u32> {
+fn cohort(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    i: usize,
+    a: &accelerator::Params,
+) -> Vec<u32> {
     let p = ctx.p;
     let t = ctx.step;
     let aware: Vec<u32> = (0..w.developers.len() as u32)
         .filter(|&k| w.developers.status[k as usize] == DevStatus::Aware)
         .collect();
     let devs = match a.selection {
-        Selection::Skill | Selection::CategoryGap => accelerator::by_skill(&aware, &w.developers.skill, a.cohort_size),
+        Selection::Skill | Selection::CategoryGap => {
+            accelerator::by_skill(&aware, &w.developers.skill, a.cohort_size)
+        }
         Selection::Random => airdrop::pick(&aware, |k| dev_key(ctx, k, i), a.cohort_size as usize),
     };
     let prospects = prospects_now(ctx, w);
-    let eligible: Vec<usize> = (0..prospects.len()).filter(|&c| prospects[c].eligible).collect();
+    let eligible: Vec<usize> = (0..prospects.len())
+        .filter(|&c| prospects[c].eligible)
+        .collect();
     if eligible.is_empty() {
         return Vec::new();
     }
@@ -612,14 +841,30 @@ fn cohort(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, i: usize, a: &a
             Selection::CategoryGap => gaps[m % gaps.len()],
             _ => *eligible
                 .iter()
-                .max_by(|&&x, &&y| prospects[x].profit.total_cmp(&prospects[y].profit).then(y.cmp(&x)))
+                .max_by(|&&x, &&y| {
+                    prospects[x]
+                        .profit
+                        .total_cmp(&prospects[y].profit)
+                        .then(y.cmp(&x))
+                })
                 .expect("non-empty"),
         };
         let x = prospects[c];
         let skill = w.developers.skill[k as usize] as f64;
         let rule = entry::entrant_rule(ctx, k);
         let q0 = (0.3 + 0.4 * skill + a.quality_boost).min(p.categories[c].q_max);
-        ids.push(entry::found_firm(ctx, w, ledger, Some(k), c, rule, x.price, q0, a.cohort_capacity, t));
+        ids.push(entry::found_firm(
+            ctx,
+            w,
+            ledger,
+            Some(k),
+            c,
+            rule,
+            x.price,
+            q0,
+            a.cohort_capacity,
+            t,
+        ));
     }
     ids
 }
@@ -637,8 +882,20 @@ fn studio_step(
     let t = ctx.step;
     let r = usd_to_nano(studio::revenue_usd(st, t, p.dt_years));
     let (convert, spend, treasury, _rest) = studio::split(st, r);
-    ledger.transfer_usd(t, Account::External, Account::Studio, convert + spend + treasury, Flow::Studio)?;
-    ledger.transfer_usd(t, Account::Studio, Account::Treasury, treasury, Flow::Studio)?;
+    ledger.transfer_usd(
+        t,
+        Account::External,
+        Account::Studio,
+        convert + spend + treasury,
+        Flow::Studio,
+    )?;
+    ledger.transfer_usd(
+        t,
+        Account::Studio,
+        Account::Treasury,
+        treasury,
+        Flow::Studio,
+    )?;
     buf.gtm.studio_revenue_nano = r;
     buf.gtm.studio = Some(i);
     let len = match st.conversion {
@@ -654,13 +911,21 @@ fn studio_step(
     let mut budget = spend;
     buf.gtm.studio = Some(i);
     if st.token_use == TokenUse::Spend {
-        let held = w.token_price.usd_for_tokens_floor(ledger.tokens(Account::Studio));
+        let held = w
+            .token_price
+            .usd_for_tokens_floor(ledger.tokens(Account::Studio));
         buf.gtm.studio_spend_tokens_nano = held;
         budget += held;
     }
     let recipe = recipe_of(p, &st.studio_recipe, false);
     if budget > 0 && !recipe.is_empty() {
-        buf.gtm.buyers.push(Buyer { payer: Account::Studio, policy: i, budget_nano: budget, recipe, grantee: None });
+        buf.gtm.buyers.push(Buyer {
+            payer: Account::Studio,
+            policy: i,
+            budget_nano: budget,
+            recipe,
+            grantee: None,
+        });
     }
     Ok(())
 }
@@ -676,7 +941,13 @@ fn execute(
 ) -> Result<(), SimError> {
     let p = ctx.p;
     let t = ctx.step;
-    let value = |o: &Outlay| if o.tokens { mid.usd_for_tokens_floor(o.amount) } else { o.amount };
+    let value = |o: &Outlay| {
+        if o.tokens {
+            mid.usd_for_tokens_floor(o.amount)
+        } else {
+            o.amount
+        }
+    };
     let total: i128 = plan.iter().map(value).sum();
     if let Some(cap) = p.s.gtm.gtm_budget_usd_per_step {
         let cap = usd_to_nano(cap);
@@ -684,7 +955,19 @@ fn execute(
             for o in &mut plan {
                 o.amount = mul_div_floor(o.amount, cap, total);
             }
-            event(w, buf, t, usize::MAX, "gtm", "cap_scaled", format!("requested {:.2} USD, cap {:.2} USD", nano_to_usd(total), nano_to_usd(cap)));
+            event(
+                w,
+                buf,
+                t,
+                usize::MAX,
+                "gtm",
+                "cap_scaled",
+                format!(
+                    "requested {:.2} USD, cap {:.2} USD",
+                    nano_to_usd(total),
+                    nano_to_usd(cap)
+                ),
+            );
             // The event's policy index is not a strategy.
             if let Some(e) = w.gtm.events.last_mut() {
                 e.policy = u32::MAX;
@@ -702,7 +985,14 @@ fn execute(
         let pol = &p.s.gtm.policies[i];
         let c = pol.common();
         let v = value(&o);
-        let (allowed, binds) = budget_allows(&w.gtm.rt[i].spent, c.budget_usd, c.budget_tokens, o.amount, v, o.tokens);
+        let (allowed, binds) = budget_allows(
+            &w.gtm.rt[i].spent,
+            c.budget_usd,
+            c.budget_tokens,
+            o.amount,
+            v,
+            o.tokens,
+        );
         let holdings = if !o.tokens {
             match o.to {
                 To::Obligation(_) | To::Buyback => allowed,
@@ -716,19 +1006,36 @@ fn execute(
         let paid = allowed.min(holdings.max(0));
         let short = paid < allowed;
         if paid > 0 {
-            let pv = if o.amount > 0 { mul_div_floor(v, paid, o.amount) } else { 0 };
+            let pv = if o.amount > 0 {
+                mul_div_floor(v, paid, o.amount)
+            } else {
+                0
+            };
             let rt = &mut w.gtm.rt[i];
             rt.spent.usd_nano += pv;
             if o.tokens {
                 rt.spent.tokens += paid;
             }
             match o.to {
-                To::Obligation(to) => w.gtm.queue.push_back(Obligation { step: t, policy: i as u32, to, nano: paid }),
+                To::Obligation(to) => w.gtm.queue.push_back(Obligation {
+                    step: t,
+                    policy: i as u32,
+                    to,
+                    nano: paid,
+                }),
                 To::Buyback => buf.gtm.buyback = Some((i, paid)),
                 To::Now(to) if !o.tokens => {
                     ledger.transfer_usd(t, Account::Treasury, to, paid, Flow::Gtm)?;
                     buf.gtm.spend_nano += pv;
-                    event(w, buf, t, i, pol.kind(), "liquidity", format!("{:.2} USD", nano_to_usd(paid)));
+                    event(
+                        w,
+                        buf,
+                        t,
+                        i,
+                        pol.kind(),
+                        "liquidity",
+                        format!("{:.2} USD", nano_to_usd(paid)),
+                    );
                 }
                 to => {
                     let dest = match to {
@@ -740,21 +1047,52 @@ fn execute(
                     pay_tokens(t, ledger, o.grant, dest, paid)?;
                     match to {
                         To::Vesting { offering, steps } => {
-                            w.gtm.vesting.push(VestingGrant { policy: i as u32, offering, total: paid, released: 0, steps, k: 0 });
+                            w.gtm.vesting.push(VestingGrant {
+                                policy: i as u32,
+                                offering,
+                                total: paid,
+                                released: 0,
+                                steps,
+                                k: 0,
+                            });
                             buf.gtm.spend_nano += pv;
                         }
                         To::Bounty { category, deadline } => {
-                            w.gtm.bounties.push(Bounty { policy: i as u32, category, amount: paid, posted: t, deadline });
+                            w.gtm.bounties.push(Bounty {
+                                policy: i as u32,
+                                category,
+                                amount: paid,
+                                posted: t,
+                                deadline,
+                            });
                             let name = &p.categories[category as usize].name;
-                            event(w, buf, t, i, pol.kind(), "bounty_posted", format!("{:.0} tokens on {name}", paid as f64 / TOKEN_UNIT as f64));
+                            event(
+                                w,
+                                buf,
+                                t,
+                                i,
+                                pol.kind(),
+                                "bounty_posted",
+                                format!("{:.0} tokens on {name}", paid as f64 / TOKEN_UNIT as f64),
+                            );
                         }
                         To::Now(dest) => {
                             buf.gtm.spend_nano += pv;
                             match dest {
                                 Account::Pool => {
-                                    event(w, buf, t, i, pol.kind(), "liquidity", format!("{:.0} tokens", paid as f64 / TOKEN_UNIT as f64));
+                                    event(
+                                        w,
+                                        buf,
+                                        t,
+                                        i,
+                                        pol.kind(),
+                                        "liquidity",
+                                        format!("{:.0} tokens", paid as f64 / TOKEN_UNIT as f64),
+                                    );
                                 }
-                                Account::Customer(_) | Account::Offering(_) if matches!(pol, GtmPolicy::Airdrop(_)) => {
+                                Account::Customer(_) | Account::Offering(_)
+                                    if matches!(pol, GtmPolicy::Airdrop(_)) =>
+                                {
                                     airdropped(ctx, w, buf, i, dest, paid);
                                     match dropped.last_mut() {
                                         Some(d) if d.0 == i => {
@@ -774,10 +1112,37 @@ fn execute(
         }
         if binds {
             flush_airdrops(ctx, w, buf, &mut dropped);
-            stop(ctx, w, buf, i, "budget_exhausted", format!("outlay of {:.2} USD cut to {:.2} USD", nano_to_usd(v), nano_to_usd(if o.amount > 0 { mul_div_floor(v, paid, o.amount) } else { 0 })));
+            stop(
+                ctx,
+                w,
+                buf,
+                i,
+                "budget_exhausted",
+                format!(
+                    "outlay of {:.2} USD cut to {:.2} USD",
+                    nano_to_usd(v),
+                    nano_to_usd(if o.amount > 0 {
+                        mul_div_floor(v, paid, o.amount)
+                    } else {
+                        0
+                    })
+                ),
+            );
         } else if short {
             flush_airdrops(ctx, w, buf, &mut dropped);
-            stop(ctx, w, buf, i, "treasury_exhausted", format!("the treasury held {} of {} {}", paid.max(0), allowed, if o.tokens { "base units" } else { "nano-USD" }));
+            stop(
+                ctx,
+                w,
+                buf,
+                i,
+                "treasury_exhausted",
+                format!(
+                    "the treasury held {} of {} {}",
+                    paid.max(0),
+                    allowed,
+                    if o.tokens { "base units" } else { "nano-USD" }
+                ),
+            );
         }
     }
     flush_airdrops(ctx, w, buf, &mut dropped);
@@ -785,24 +1150,51 @@ fn execute(
 }
 
 /// Records one `airdrop` event per strategy for the recipients paid so far.
-fn flush_airdrops(ctx: &StepCtx<'_>, w: &mut World, buf: &mut StepBuf, dropped: &mut Vec<(usize, i128, u32)>) {
+fn flush_airdrops(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    buf: &mut StepBuf,
+    dropped: &mut Vec<(usize, i128, u32)>,
+) {
     for (i, amount, m) in dropped.drain(..) {
-        let detail = format!("{:.0} tokens to {m} recipients", amount as f64 / TOKEN_UNIT as f64);
+        let detail = format!(
+            "{:.0} tokens to {m} recipients",
+            amount as f64 / TOKEN_UNIT as f64
+        );
         event(w, buf, ctx.step, i, "airdrop", "airdrop", detail);
     }
 }
 
 /// Treasury tokens out: from the grants pool first for grants, then the treasury.
-fn pay_tokens(t: u32, ledger: &mut Ledger, grant: bool, to: Account, amount: i128) -> Result<(), SimError> {
-    let from_pool = if grant { amount.min(ledger.tokens(Account::GrantsPool)) } else { 0 };
+fn pay_tokens(
+    t: u32,
+    ledger: &mut Ledger,
+    grant: bool,
+    to: Account,
+    amount: i128,
+) -> Result<(), SimError> {
+    let from_pool = if grant {
+        amount.min(ledger.tokens(Account::GrantsPool))
+    } else {
+        0
+    };
     ledger.transfer_tokens(t, Account::GrantsPool, to, from_pool, Flow::Gtm)?;
     ledger.transfer_tokens(t, Account::Treasury, to, amount - from_pool, Flow::Gtm)
 }
 
 /// An airdrop recipient: becomes aware, credits the kept value against its onboarding cost, and
 /// queues its sell.
-fn airdropped(ctx: &StepCtx<'_>, w: &mut World, buf: &mut StepBuf, i: usize, to: Account, amount: i128) {
-    let GtmPolicy::Airdrop(a) = &ctx.p.s.gtm.policies[i] else { return };
+fn airdropped(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    buf: &mut StepBuf,
+    i: usize,
+    to: Account,
+    amount: i128,
+) {
+    let GtmPolicy::Airdrop(a) = &ctx.p.s.gtm.policies[i] else {
+        return;
+    };
     buf.gtm.airdrop_tokens += amount;
     let sell = split_floor(amount, share_to_ppm(a.sell_share));
     let fiat = match to {
@@ -819,13 +1211,19 @@ fn airdropped(ctx: &StepCtx<'_>, w: &mut World, buf: &mut StepBuf, i: usize, to:
             buf.aware_now += 1;
         }
         if let Some(k) = w.gtm.kappa_credit_usd.get_mut(c) {
-            *k += ((amount - sell) as f64 / TOKEN_UNIT as f64 * w.token_price.usd_per_token()) as f32;
+            *k +=
+                ((amount - sell) as f64 / TOKEN_UNIT as f64 * w.token_price.usd_per_token()) as f32;
         }
     }
 }
 
 /// Vesting releases of the step; refunds of exited grantees' unvested grants.
-fn vest(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf) -> Result<(), SimError> {
+fn vest(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+) -> Result<(), SimError> {
     let t = ctx.step;
     let mut keep = Vec::with_capacity(w.gtm.vesting.len());
     for mut g in std::mem::take(&mut w.gtm.vesting) {
@@ -844,7 +1242,8 @@ fn vest(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf
         g.released += v;
         ledger.transfer_tokens(t, Account::Vesting, Account::Offering(j), v, Flow::Gtm)?;
         if let GtmPolicy::Accelerator(a) = &ctx.p.s.gtm.policies[g.policy as usize] {
-            let (e, s, _) = accelerator::split_vested(v, a.platform_spend_share, a.grantee_sell_share);
+            let (e, s, _) =
+                accelerator::split_vested(v, a.platform_spend_share, a.grantee_sell_share);
             let gr = w.gtm.grantees.entry(j).or_default();
             gr.earmark += e;
             gr.to_sell += s;
@@ -875,32 +1274,65 @@ pub fn orders(
     // Treasury sells for what the queue lacks in cash.
     let lacking = w.gtm.queued_nano() - ledger.usd(Account::Treasury);
     if lacking > 0 {
-        let cap = split_floor(ledger.tokens(Account::Treasury), share_to_ppm(p.s.token.treasury_max_sell_share_per_step));
+        let cap = split_floor(
+            ledger.tokens(Account::Treasury),
+            share_to_ppm(p.s.token.treasury_max_sell_share_per_step),
+        );
         let need = crate::units::mul_div_ceil(lacking, mid.den, mid.num.max(1));
         let sell = cap.min(need);
         if sell > 0 {
-            out.push(ExtraOrder { tok: Account::Treasury, fiat: Account::Treasury, buy: 0, sell, what: OrderKind::TreasurySell });
+            out.push(ExtraOrder {
+                tok: Account::Treasury,
+                fiat: Account::Treasury,
+                buy: 0,
+                sell,
+                what: OrderKind::TreasurySell,
+            });
         }
     }
     if let Some((_, nano)) = buf.gtm.buyback {
         let nano = nano.min(ledger.usd(Account::Treasury));
         if nano > 0 {
-            out.push(ExtraOrder { tok: Account::Treasury, fiat: Account::Treasury, buy: nano, sell: 0, what: OrderKind::Buyback });
+            out.push(ExtraOrder {
+                tok: Account::Treasury,
+                fiat: Account::Treasury,
+                buy: nano,
+                sell: 0,
+                what: OrderKind::Buyback,
+            });
         }
     }
     let studio_cash = ledger.usd(Account::Studio);
     let convert = buf.gtm.studio_convert_nano.min(studio_cash);
     if convert > 0 {
-        out.push(ExtraOrder { tok: Account::Studio, fiat: Account::Studio, buy: convert, sell: 0, what: OrderKind::StudioConvert });
+        out.push(ExtraOrder {
+            tok: Account::Studio,
+            fiat: Account::Studio,
+            buy: convert,
+            sell: 0,
+            what: OrderKind::StudioConvert,
+        });
     }
     let platform = buf.gtm.studio_platform_buy_nano.min(studio_cash - convert);
     if platform > 0 {
-        out.push(ExtraOrder { tok: Account::Studio, fiat: Account::Studio, buy: platform, sell: 0, what: OrderKind::StudioPlatform });
+        out.push(ExtraOrder {
+            tok: Account::Studio,
+            fiat: Account::Studio,
+            buy: platform,
+            sell: 0,
+            what: OrderKind::StudioPlatform,
+        });
     }
     for &(acct, fiat, sell) in &buf.gtm.airdrop_sells {
         let sell = sell.min(ledger.tokens(acct) - committed(acct)).max(0);
         if sell > 0 {
-            out.push(ExtraOrder { tok: acct, fiat, buy: 0, sell, what: OrderKind::AirdropSell });
+            out.push(ExtraOrder {
+                tok: acct,
+                fiat,
+                buy: 0,
+                sell,
+                what: OrderKind::AirdropSell,
+            });
         }
     }
     out
@@ -908,6 +1340,7 @@ pub fn orders(
 
 /// After the P7 batch: burns bought-back tokens, routes the studio's conversion, records flows.
 /// `tokens_out[k]` and `usd_out[k]` are what extra order k received.
+#[allow(clippy::too_many_arguments)]
 pub fn after_trade(
     ctx: &StepCtx<'_>,
     w: &mut World,
@@ -934,11 +1367,18 @@ pub fn after_trade(
             }
             OrderKind::StudioConvert => {
                 buf.gtm.studio_buy_nano += filled_buy[k];
-                let Some(GtmPolicy::Studio(st)) = buf.gtm.studio.map(|i| &ctx.p.s.gtm.policies[i]) else {
+                let Some(GtmPolicy::Studio(st)) = buf.gtm.studio.map(|i| &ctx.p.s.gtm.policies[i])
+                else {
                     continue;
                 };
                 match st.token_use {
-                    TokenUse::Treasury => ledger.transfer_tokens(t, Account::Studio, Account::Treasury, tokens_out[k], Flow::Studio)?,
+                    TokenUse::Treasury => ledger.transfer_tokens(
+                        t,
+                        Account::Studio,
+                        Account::Treasury,
+                        tokens_out[k],
+                        Flow::Studio,
+                    )?,
                     TokenUse::Burn => ledger.burn(t, Account::Studio, tokens_out[k])?,
                     TokenUse::Hold | TokenUse::Spend => {}
                 }
@@ -947,9 +1387,10 @@ pub fn after_trade(
             OrderKind::AirdropSell => {}
         }
     }
-    if buf.gtm.buyback.is_some() && !extra.iter().any(|o| o.what == OrderKind::Buyback) {
+    if let Some((i, nano)) = buf.gtm.buyback
+        && !extra.iter().any(|o| o.what == OrderKind::Buyback)
+    {
         // The buyback found no cash: release its reservation.
-        let (i, nano) = buf.gtm.buyback.expect("checked");
         w.gtm.rt[i].spent.usd_nano -= nano;
     }
     Ok(())
@@ -990,7 +1431,14 @@ pub fn treasury_payments(
         .unwrap_or(0);
     let c = ctx.p.s.gtm.policies[i].common();
     let value = pt.usd_for_tokens_floor(total);
-    let (mut allowed, binds) = budget_allows(&w.gtm.rt[i].spent, c.budget_usd, c.budget_tokens, total, value, true);
+    let (mut allowed, binds) = budget_allows(
+        &w.gtm.rt[i].spent,
+        c.budget_usd,
+        c.budget_tokens,
+        total,
+        value,
+        true,
+    );
     let mut capped = false;
     if let Some(left) = buf.gtm.cap_left_nano {
         let by_cap = pt.tokens_for_usd_floor(left);
@@ -1005,8 +1453,18 @@ pub fn treasury_payments(
     let mut paid = Vec::with_capacity(reqs.len());
     let mut sum = 0;
     for r in reqs {
-        let x = if allowed >= total { r.amount } else { mul_div_floor(r.amount, allowed, total) };
-        ledger.transfer_tokens(ctx.step, Account::Treasury, Account::Offering(r.to), x, Flow::Subsidy)?;
+        let x = if allowed >= total {
+            r.amount
+        } else {
+            mul_div_floor(r.amount, allowed, total)
+        };
+        ledger.transfer_tokens(
+            ctx.step,
+            Account::Treasury,
+            Account::Offering(r.to),
+            x,
+            Flow::Subsidy,
+        )?;
         sum += x;
         paid.push(x);
     }
@@ -1019,15 +1477,38 @@ pub fn treasury_payments(
         *left = (*left - v).max(0);
     }
     if binds && !capped {
-        stop(ctx, w, buf, i, "budget_exhausted", format!("subsidies of {:.2} USD cut to {:.2} USD", nano_to_usd(value), nano_to_usd(v)));
+        stop(
+            ctx,
+            w,
+            buf,
+            i,
+            "budget_exhausted",
+            format!(
+                "subsidies of {:.2} USD cut to {:.2} USD",
+                nano_to_usd(value),
+                nano_to_usd(v)
+            ),
+        );
     } else if short {
-        stop(ctx, w, buf, i, "treasury_exhausted", format!("subsidies of {total} base units, the treasury held {held}"));
+        stop(
+            ctx,
+            w,
+            buf,
+            i,
+            "treasury_exhausted",
+            format!("subsidies of {total} base units, the treasury held {held}"),
+        );
     }
     Ok(paid)
 }
 
 /// P8: pays queued obligations from treasury cash, oldest first, as far as cash allows.
-pub fn pay_obligations(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf) -> Result<(), SimError> {
+pub fn pay_obligations(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+) -> Result<(), SimError> {
     let t = ctx.step;
     while let Some(front) = w.gtm.queue.front_mut() {
         let cash = ledger.usd(Account::Treasury);
@@ -1072,19 +1553,16 @@ fn exit(ctx: &StepCtx<'_>, w: &mut World, buf: &mut StepBuf, j: u32) {
 }
 
 /// End of P9: bounty awards and refunds, unpaid obligations, in-house funding, studio cash.
-pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut StepBuf) -> Result<(), SimError> {
+pub fn close(
+    ctx: &StepCtx<'_>,
+    w: &mut World,
+    ledger: &mut Ledger,
+    buf: &mut StepBuf,
+) -> Result<(), SimError> {
     let p = ctx.p;
     let t = ctx.step;
-    // Rolling windows for CAC and runway.
-    if w.gtm.spend_ring.len() != GTM_WINDOW {
-        w.gtm.spend_ring = vec![0.0; GTM_WINDOW];
-        w.gtm.onboarded_ring = vec![0; GTM_WINDOW];
-    }
-    let slot = t as usize % GTM_WINDOW;
-    w.gtm.spend_ring[slot] = nano_to_usd(buf.gtm.spend_nano);
-    w.gtm.onboarded_ring[slot] = buf.onboarded_now;
-    w.gtm.spend_cum_usd += nano_to_usd(buf.gtm.spend_nano);
     if p.s.gtm.policies.is_empty() {
+        record_window(w, buf, t);
         return Ok(());
     }
     // Bounties due now.
@@ -1094,7 +1572,9 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             open_b.push(b);
             continue;
         }
-        let GtmPolicy::Rfai(r) = &p.s.gtm.policies[b.policy as usize] else { continue };
+        let GtmPolicy::Rfai(r) = &p.s.gtm.policies[b.policy as usize] else {
+            continue;
+        };
         let winners = qualifying(w, &b, r.min_quality);
         let (each, refund) = rfai::split(b.amount, winners.len());
         for &j in &winners {
@@ -1109,9 +1589,31 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
         buf.gtm.spend_nano += mid.usd_for_tokens_floor(awarded);
         let name = &p.categories[b.category as usize].name;
         if winners.is_empty() {
-            event(w, buf, t, b.policy as usize, "rfai", "bounty_refunded", format!("{:.0} tokens on {name}", b.amount as f64 / TOKEN_UNIT as f64));
+            event(
+                w,
+                buf,
+                t,
+                b.policy as usize,
+                "rfai",
+                "bounty_refunded",
+                format!(
+                    "{:.0} tokens on {name}",
+                    b.amount as f64 / TOKEN_UNIT as f64
+                ),
+            );
         } else {
-            event(w, buf, t, b.policy as usize, "rfai", "bounty_awarded", format!("{:.0} tokens on {name} to {winners:?}", awarded as f64 / TOKEN_UNIT as f64));
+            event(
+                w,
+                buf,
+                t,
+                b.policy as usize,
+                "rfai",
+                "bounty_awarded",
+                format!(
+                    "{:.0} tokens on {name} to {winners:?}",
+                    awarded as f64 / TOKEN_UNIT as f64
+                ),
+            );
         }
     }
     w.gtm.bounties = open_b;
@@ -1130,14 +1632,41 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
         v
     };
     for i in late {
-        let owed: i128 = w.gtm.queue.iter().filter(|o| o.policy as usize == i).map(|o| o.nano).sum();
+        let owed: i128 = w
+            .gtm
+            .queue
+            .iter()
+            .filter(|o| o.policy as usize == i)
+            .map(|o| o.nano)
+            .sum();
         w.gtm.queue.retain(|o| o.policy as usize != i);
         w.gtm.rt[i].spent.usd_nano -= owed;
-        stop(ctx, w, buf, i, "unpaid_stop", format!("{:.2} USD of obligations unpaid for {patience} steps cancelled", nano_to_usd(owed)));
+        stop(
+            ctx,
+            w,
+            buf,
+            i,
+            "unpaid_stop",
+            format!(
+                "{:.2} USD of obligations unpaid for {patience} steps cancelled",
+                nano_to_usd(owed)
+            ),
+        );
     }
     // In-house firms: unpaid salaries, and the end of their funding.
     let patience_exit = p.s.providers.exit_patience_steps;
-    let unpaid: Vec<u32> = w.gtm.queue.iter().filter_map(|o| if let Account::Offering(j) = o.to { Some(j) } else { None }).collect();
+    let unpaid: Vec<u32> = w
+        .gtm
+        .queue
+        .iter()
+        .filter_map(|o| {
+            if let Account::Offering(j) = o.to {
+                Some(j)
+            } else {
+                None
+            }
+        })
+        .collect();
     let mut exits = Vec::new();
     for (&j, h) in w.gtm.inhouse.iter_mut() {
         if unpaid.contains(&j) {
@@ -1152,10 +1681,20 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
     for (j, i) in exits {
         w.gtm.inhouse.remove(&j);
         exit(ctx, w, buf, j);
-        event(w, buf, t, i as usize, "demand_first", "inhouse_exit_unpaid", format!("offering {j}"));
+        event(
+            w,
+            buf,
+            t,
+            i as usize,
+            "demand_first",
+            "inhouse_exit_unpaid",
+            format!("offering {j}"),
+        );
     }
     for (i, pol) in p.s.gtm.policies.iter().enumerate() {
-        let GtmPolicy::DemandFirst(d) = pol else { continue };
+        let GtmPolicy::DemandFirst(d) = pol else {
+            continue;
+        };
         let rt = &w.gtm.rt[i];
         if !rt.on || rt.released || !rt.started {
             continue;
@@ -1165,7 +1704,13 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             continue;
         }
         w.gtm.rt[i].released = true;
-        let firms: Vec<u32> = w.gtm.inhouse.iter().filter(|(_, h)| h.policy as usize == i).map(|(&j, _)| j).collect();
+        let firms: Vec<u32> = w
+            .gtm
+            .inhouse
+            .iter()
+            .filter(|(_, h)| h.policy as usize == i)
+            .map(|(&j, _)| j)
+            .collect();
         for &j in &firms {
             w.gtm.inhouse.remove(&j);
             if !d.spin_off {
@@ -1175,7 +1720,15 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
             }
         }
         let what = if d.spin_off { "spun off" } else { "exited" };
-        event(w, buf, t, i, pol.kind(), "funding_ended", format!("in-house offerings {firms:?} {what}"));
+        event(
+            w,
+            buf,
+            t,
+            i,
+            pol.kind(),
+            "funding_ended",
+            format!("in-house offerings {firms:?} {what}"),
+        );
     }
     // The studio keeps the cash its pending conversions need; the rest is withdrawn.
     let cash = ledger.usd(Account::Studio);
@@ -1185,8 +1738,23 @@ pub fn close(ctx: &StepCtx<'_>, w: &mut World, ledger: &mut Ledger, buf: &mut St
         ledger.transfer_usd(t, Account::Studio, Account::External, out, Flow::Studio)?;
     }
     // Grantees' earmarks of exited firms are dropped (their wallets are sold).
-    w.gtm.grantees.retain(|&j, _| w.offerings.active[j as usize]);
+    w.gtm
+        .grantees
+        .retain(|&j, _| w.offerings.active[j as usize]);
+    record_window(w, buf, t);
     Ok(())
+}
+
+/// The step's spend and new customers into the rolling windows of CAC and runway.
+fn record_window(w: &mut World, buf: &StepBuf, t: u32) {
+    if w.gtm.spend_ring.len() != GTM_WINDOW {
+        w.gtm.spend_ring = vec![0.0; GTM_WINDOW];
+        w.gtm.onboarded_ring = vec![0; GTM_WINDOW];
+    }
+    let slot = t as usize % GTM_WINDOW;
+    w.gtm.spend_ring[slot] = nano_to_usd(buf.gtm.spend_nano);
+    w.gtm.onboarded_ring[slot] = buf.onboarded_now;
+    w.gtm.spend_cum_usd += nano_to_usd(buf.gtm.spend_nano);
 }
 
 /// The exposure of the spend flow of a unit used in the unit tests.
@@ -1200,7 +1768,11 @@ mod tests {
         let p = crate::params::Params::new(&s);
         let d = potential_demand(&p);
         // Uniform needs: every category gets the same share of every segment.
-        let total: f64 = p.segments.iter().map(|sp| sp.size as f64 * sp.expected_requests).sum();
+        let total: f64 = p
+            .segments
+            .iter()
+            .map(|sp| sp.size as f64 * sp.expected_requests)
+            .sum();
         assert!((d.iter().sum::<f64>() - total).abs() / total < 1e-12);
         assert!((d[0] - d[5]).abs() < 1e-6 * d[0]);
     }

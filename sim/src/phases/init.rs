@@ -250,6 +250,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
         price_history: [price.usd_per_token(); 2],
         developers,
         gtm: Default::default(),
+        subs: Default::default(),
     };
     (world, ledger)
 }

@@ -29,9 +29,23 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
     buf.served.clear();
     buf.served.resize(n_off, 0);
     let mut full = vec![false; n_off];
+    // Requests served per (customer, subscription offering) this step, across rounds.
+    let mut sub_used: std::collections::BTreeMap<(u32, u32), u64> = Default::default();
     let rounds = p.s.engine.max_match_rounds.max(1);
+    // Call auctions clear first (MODEL.md §7.6); their bids' unfilled requests re-choose in round 1.
+    let bidder: Vec<bool> = buf
+        .jobs
+        .iter()
+        .map(|j| j.choice == super::auction::AUCTION)
+        .collect();
+    super::auction::clear(ctx, w, snap, buf);
     // Current target of each job in this round.
-    let mut target: Vec<u32> = buf.jobs.iter().map(|j| j.choice).collect();
+    let mut target: Vec<u32> = buf
+        .jobs
+        .iter()
+        .zip(&bidder)
+        .map(|(j, &b)| if b { super::auction::AUCTION } else { j.choice })
+        .collect();
     for round in 0..rounds {
         if round > 0 {
             // Re-choose for jobs with rejected demand, excluding full offerings (parallel, per job).
@@ -45,16 +59,28 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
                     if job.remaining == 0 || target[k] == NONE {
                         return NONE;
                     }
-                    choose(ctx, w, snap, job, job.remaining, full_ref).offering
+                    choose(ctx, w, snap, job, job.remaining, full_ref, false).offering
                 })
                 .collect();
             target = retarget;
+            // A bid priced out of its auction that now prefers the outside option leaves.
+            for (k, job) in buf.jobs.iter_mut().enumerate() {
+                if bidder[k] && job.remaining > 0 {
+                    if target[k] == NONE {
+                        job.remaining = 0;
+                    } else if job.choice == NONE {
+                        job.choice = target[k];
+                    }
+                }
+            }
         }
         let mut intents: Vec<Intent> = buf
             .jobs
             .iter()
             .enumerate()
-            .filter(|(k, j)| j.remaining > 0 && target[*k] != NONE)
+            .filter(|(k, j)| {
+                j.remaining > 0 && target[*k] != NONE && target[*k] != super::auction::AUCTION
+            })
             .map(|(k, j)| {
                 let key = hash_key(&[
                     ctx.seed,
@@ -68,6 +94,15 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             })
             .collect();
         if intents.is_empty() {
+            // Round 0 may be empty when every job bid in an auction: their rest re-chooses next.
+            if round == 0
+                && bidder
+                    .iter()
+                    .zip(&buf.jobs)
+                    .any(|(&b, j)| b && j.remaining > 0)
+            {
+                continue;
+            }
             break;
         }
         intents.par_sort_unstable();
@@ -79,9 +114,22 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
                 b += 1;
             }
             let seg = &intents[a..b];
+            // A subscription without overage serves at most `cap_requests` per customer and step;
+            // the rest goes to the next round (MODEL.md §7.6).
+            let sub_cap = super::subscription::params(w, off)
+                .filter(|sp| sp.overage_price.is_none())
+                .map(|sp| sp.cap_requests);
             let asked: Vec<u64> = seg
                 .iter()
-                .map(|x| buf.jobs[x.4 as usize].remaining as u64)
+                .map(|x| {
+                    let n = buf.jobs[x.4 as usize].remaining as u64;
+                    match sub_cap {
+                        Some(c) => n.min(c.saturating_sub(
+                            sub_used.get(&(x.2, off as u32)).copied().unwrap_or(0),
+                        )),
+                        None => n,
+                    }
+                })
                 .collect();
             let total: u64 = asked.iter().sum();
             buf.demanded[off] += total;
@@ -91,7 +139,34 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             } else {
                 match p.s.engine.rationing {
                     Rationing::ProRata => ration(cap, &asked, total),
-                    Rationing::Lottery | Rationing::Priority => {
+                    Rationing::Priority => {
+                        // The offering's subscribers first, then the others, each in key order.
+                        let mut order: Vec<usize> = (0..seg.len()).collect();
+                        order.sort_by_key(|&k| {
+                            let job = &buf.jobs[seg[k].4 as usize];
+                            !super::subscription::subscribed(
+                                w,
+                                job.customer as usize,
+                                job.category as usize,
+                                off as u32,
+                                ctx.step,
+                            )
+                        });
+                        let mut left = cap;
+                        let mut g = vec![0u64; seg.len()];
+                        for k in order {
+                            let n = asked[k];
+                            let x = if n <= left || p.s.engine.allow_partial_fill {
+                                n.min(left)
+                            } else {
+                                0
+                            };
+                            left -= x;
+                            g[k] = x;
+                        }
+                        g
+                    }
+                    Rationing::Lottery => {
                         let mut left = cap;
                         asked
                             .iter()
@@ -112,6 +187,9 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             for (x, g) in seg.iter().zip(grants) {
                 if g == 0 {
                     continue;
+                }
+                if sub_cap.is_some() {
+                    *sub_used.entry((x.2, off as u32)).or_default() += g;
                 }
                 let job = &mut buf.jobs[x.4 as usize];
                 job.remaining -= g as u32;

@@ -7,6 +7,7 @@
 //! committed sequentially in a fixed order. Chunk sizes are constants.
 
 pub mod adoption;
+pub mod auction;
 pub mod b2b;
 pub mod choice;
 pub mod cost;
@@ -17,6 +18,7 @@ pub mod matching;
 pub mod pricing;
 pub mod settlement;
 pub mod snapshot;
+pub mod subscription;
 pub mod token;
 pub mod trade;
 pub mod update;
@@ -62,6 +64,8 @@ pub struct Job {
     pub rating_sum: f32,
     /// Number of rated fills.
     pub rated: u16,
+    /// Bid per request in a call auction (USD; 0 otherwise).
+    pub bid: f32,
 }
 
 /// Requests of one job served by one offering.
@@ -134,6 +138,12 @@ pub struct StepBuf {
     pub treasury_outlay_tokens: i128,
     /// Go-to-market effects and flows of the step (MODEL.md §7.13).
     pub gtm: gtm::GtmStep,
+    /// Subscription charges of the step: (customer, offering, nano-USD), paid in P8.
+    pub sub_charges: Vec<(u32, u32, i128)>,
+    /// Subscription charges paid this step (base units).
+    pub sub_paid_tokens: i128,
+    /// Call-auction clearing price per offering this step (USD per request; 0 = not cleared).
+    pub clear_price: Vec<f64>,
 }
 
 /// What the exchange batch did.

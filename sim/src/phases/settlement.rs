@@ -38,7 +38,10 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
     let fb = ctx.p.buyer_fee_ppm;
     // Go-to-market: the subsidy σ lowers what customers pay; free calls (in fill order) are not
     // paid by the customer at all (§7.9).
-    let sigma_ppm = buf.gtm.subsidy.map_or(0, |x| crate::units::share_to_ppm(x.1));
+    let sigma_ppm = buf
+        .gtm
+        .subsidy
+        .map_or(0, |x| crate::units::share_to_ppm(x.1));
     let free_on = !w.gtm.free_calls_left.is_empty();
     buf.gtm.fill_free.clear();
     if free_on {
@@ -66,7 +69,8 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
         match o.quote[j] {
             QuoteCurrency::Usd => {
                 let g = gross_nano(n as u64, snap.price_usd[j]);
-                buf.spend_nano[i] += g + mul_div_ceil(g, fb as i128, PPM) - split_floor(g, sigma_ppm);
+                buf.spend_nano[i] +=
+                    g + mul_div_ceil(g, fb as i128, PPM) - split_floor(g, sigma_ppm);
             }
             QuoteCurrency::Token => {
                 let g = n as i128 * price_base(o.price[j]);
@@ -95,6 +99,8 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
             }
         }
     }
+    // Subscription fees (and overage) of the step, paid like fills in P8.
+    buf.sub_charges = super::subscription::charges(ctx, w, buf);
     // The studio buys in P7 what its platform purchases cost beyond its spend tokens.
     let bw = buf.gtm.buyer_width;
     let mut studio_cost = 0i128;
@@ -167,7 +173,8 @@ fn pay_platform_sub(
     let p = ctx.p;
     let (fb, fs) = (p.buyer_fee_ppm, p.seller_fee_ppm);
     let mut g = g;
-    let debit = |g: i128| g + split_floor(g, fb) - split_floor(g, sigma_ppm).min(g - split_floor(g, fs));
+    let debit =
+        |g: i128| g + split_floor(g, fb) - split_floor(g, sigma_ppm).min(g - split_floor(g, fs));
     if debit(g) > have && sigma_ppm == 0 {
         // The largest g' with g' + ⌊f_b·g'⌋ ≤ have.
         g = g.min(mul_div_floor(have, PPM, PPM + fb as i128));
@@ -222,7 +229,10 @@ pub fn settle(
 
     // End-customer fills, in matching order. Go-to-market: subsidies, free calls and bonuses owed
     // by the treasury are collected and paid after the loop, pro rata if it is short.
-    let sigma_ppm = buf.gtm.subsidy.map_or(0, |x| crate::units::share_to_ppm(x.1));
+    let sigma_ppm = buf
+        .gtm
+        .subsidy
+        .map_or(0, |x| crate::units::share_to_ppm(x.1));
     let free_treasury = buf.gtm.free_calls.is_some_and(|x| x.2);
     let bonus = buf.gtm.bonus.map_or(0.0, |x| x.1);
     let mut owed: Vec<super::gtm::TreasuryPay> = Vec::new();
@@ -264,7 +274,11 @@ pub fn settle(
                 buf.settle.gross_platform_tokens += paid - u;
                 buf.revenue_usd[j] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm) - u);
                 if u > 0 {
-                    owed.push(super::gtm::TreasuryPay { to: f.offering, amount: u, gross: true });
+                    owed.push(super::gtm::TreasuryPay {
+                        to: f.offering,
+                        amount: u,
+                        gross: true,
+                    });
                 }
                 if free > 0 {
                     buf.gtm.free_calls_used += free as u64;
@@ -279,7 +293,11 @@ pub fn settle(
                 }
                 if bonus > 0.0 {
                     let b = pt.tokens_for_usd_floor(usd_to_nano(bonus * f.n as f64));
-                    owed.push(super::gtm::TreasuryPay { to: f.offering, amount: b, gross: false });
+                    owed.push(super::gtm::TreasuryPay {
+                        to: f.offering,
+                        amount: b,
+                        gross: false,
+                    });
                 }
             }
             Ecosystem::Incumbent(_) => {
@@ -297,6 +315,16 @@ pub fn settle(
         }
     }
 
+    // Subscription charges, in (customer, category) order.
+    buf.sub_paid_tokens = 0;
+    for k in 0..buf.sub_charges.len() {
+        let (i, j, nano) = buf.sub_charges[k];
+        let g = pt.tokens_for_usd_floor(nano);
+        let paid = pay_platform(ctx, ledger, buf, Account::Customer(i), j, g, Flow::Payment)?;
+        buf.settle.gross_platform_tokens += paid;
+        buf.sub_paid_tokens += paid;
+        buf.revenue_usd[j as usize] += tok_usd(paid - split_floor(paid, p.seller_fee_ppm));
+    }
     if !owed.is_empty() {
         let paid = super::gtm::treasury_payments(ctx, w, ledger, buf, &owed, pt)?;
         for (r, x) in owed.iter().zip(paid) {

@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub onboarded_by_segment: Vec<u64>,
     /// The go-to-market subsidy σ of this step (share of the gross the treasury pays; set after P0).
     pub gtm_subsidy: f64,
+    /// Per category: q̄ of its call auction (NaN if it is not an auction category; set after P4).
+    pub auction_qbar: Vec<f64>,
 }
 
 /// Ranking score r^a·q^b of MODEL.md §7.8.
@@ -109,6 +111,7 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         quality: o.quality.clone(),
         onboarded_by_segment: w.onboarded_by_segment.clone(),
         gtm_subsidy: 0.0,
+        auction_qbar: Vec::new(),
     }
 }
 

@@ -122,10 +122,12 @@ pub fn trade(
             sell = split_floor(o.received_ring[j * hold + slot], sell_ppm);
             // An accelerator grantee also sells its share of the tokens vested (§7.13).
             if let Some(g) = w.gtm.grantees.get_mut(&(j as u32)) {
-                let s = g.to_sell.min(wallet - sell.min(wallet)).max(0);
+                let free = (wallet - sell.min(wallet)).max(0);
+                let s = g.to_sell.min(free);
                 buf.gtm.grantee_sell_tokens += s;
                 sell += s;
-                g.to_sell = 0;
+                // What the wallet could not cover now is sold later, if the tokens are still there.
+                g.to_sell = (g.to_sell - s).min(free - s);
             }
             let cash = ledger.usd(Account::Offering(j as u32));
             if cash < 0 {

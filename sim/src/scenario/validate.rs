@@ -171,7 +171,13 @@ impl Checker<'_> {
             let key = format!("developers.developer_pricing_mix.{kind}");
             if !kinds.contains(&kind.as_str()) {
                 return Err(self
-                    .err(&key, format!("unknown pricing rule `{kind}` (one of {})", kinds.join(", ")))
+                    .err(
+                        &key,
+                        format!(
+                            "unknown pricing rule `{kind}` (one of {})",
+                            kinds.join(", ")
+                        ),
+                    )
                     .with_suggestion(nearest(kind, kinds.iter().copied())));
             }
             self.f(&key, share, NONNEG)?;
@@ -194,9 +200,10 @@ impl Checker<'_> {
                     .with_suggestion(nearest(o, kinds.iter().copied().chain(["none"]))));
             }
             if o == "surge"
-                && s.providers.initial.iter().any(|g| {
-                    g.capacity_mode == super::model::CapacityMode::OnDemand
-                })
+                && s.providers
+                    .initial
+                    .iter()
+                    .any(|g| g.capacity_mode == super::model::CapacityMode::OnDemand)
             {
                 return Err(self.err(
                     "pricing.platform_rule_override",
@@ -218,7 +225,7 @@ impl Checker<'_> {
             .iter()
             .flat_map(|p| p.common().arms.iter().map(|a| a.as_str()))
             .collect();
-        if !g.arm.is_empty() && !arms.contains(g.arm.as_str()) {
+        if !g.arm.is_empty() && g.arm != "none" && !arms.contains(g.arm.as_str()) {
             return Err(self
                 .err(
                     "gtm.arm",
@@ -847,6 +854,19 @@ impl Checker<'_> {
         }
         if let Some(c) = g.marginal_cost_usd {
             self.f(&p("marginal_cost_usd"), c, NONNEG)?;
+        }
+        // Call auctions and subscriptions clear and charge in USD.
+        if g.quote_currency == super::model::QuoteCurrency::Token
+            && matches!(
+                g.pricing,
+                crate::policy::pricing::PricingRule::CallAuction(_)
+                    | crate::policy::pricing::PricingRule::Subscription(_)
+            )
+        {
+            return Err(self.err(
+                &p("quote_currency"),
+                format!("`{}` offerings are quoted in USD", g.pricing.kind()),
+            ));
         }
         self.f(&p("initial_cash_usd"), g.initial_cash_usd, NONNEG)
     }

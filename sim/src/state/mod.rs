@@ -57,4 +57,6 @@ pub struct World {
     pub price_history: [f64; 2],
     /// Go-to-market state (MODEL.md §7.13).
     pub gtm: gtm::GtmState,
+    /// Customers' subscriptions (empty unless subscription offerings are possible).
+    pub subs: crate::phases::subscription::Subscriptions,
 }

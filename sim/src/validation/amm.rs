@@ -343,11 +343,11 @@ pub(super) fn run(par: &Params, s: &Scenario, report: &mut CaseReport) -> Result
         pf.fee_bps as f64 / 1e4,
     );
     report.notes.push(format!(
-        "pure (b): one buy of {} USD at fee {} returns {} tokens (closed form in floating point: {})",
+        "pure (b): one buy of {} USD at fee {} returns {:.8} tokens (closed form in floating point: {:.1})",
         num(par.total_buy_usd),
         pf.fee_bps as f64 / 1e4,
-        num(r.tokens_out[0] as f64 / TOKEN_UNIT as f64),
-        num(closed)
+        r.tokens_out[0] as f64 / TOKEN_UNIT as f64,
+        closed
     ));
     report.checks.push(Check::new(
         "pure (b): batch of one buy − single swap (base units)",

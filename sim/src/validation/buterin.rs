@@ -152,46 +152,49 @@ pub fn parameters(s: &Scenario) -> (f64, f64, f64, f64) {
     (t, h, m_g, s.exchange.pool_usd * m_g)
 }
 
+/// The steady state of V7: p* and T·H.
+#[derive(Clone, Copy, Debug)]
+pub struct Steady {
+    /// p* (USD per token).
+    pub price: f64,
+    /// T·H (USD).
+    pub th: f64,
+}
+
 /// The checks of V7 on `prices[t]` (batch price, USD per token) and `held[t]` = M_g − y_t (tokens
-/// outside the pool) from step `from`. `price_check` false asserts only p(M_g − y) = T·H.
-pub fn check(
-    p_star: f64,
-    th: f64,
-    from: usize,
-    prices: &[f64],
-    held: &[f64],
-    tol: f64,
-    price_check: bool,
-    label: &str,
-) -> Vec<Check> {
+/// outside the pool) from step `from`: [price relation, p(M_g − y) = T·H].
+pub fn check(st: Steady, from: usize, prices: &[f64], held: &[f64], tol: f64) -> [Check; 2] {
     let worst = |xs: &mut dyn Iterator<Item = f64>| {
         xs.fold((f64::NAN, 0.0f64), |m, x| {
             let e = (x - 1.0).abs();
             if m.0.is_nan() || e > m.1 { (x, e) } else { m }
         })
     };
-    let (p_ratio, p_err) = worst(&mut prices.iter().skip(from).map(|p| p / p_star));
-    let (mc_ratio, mc_err) =
-        worst(&mut prices.iter().zip(held).skip(from).map(|(p, h)| p * h / th));
+    let (p_ratio, p_err) = worst(&mut prices.iter().skip(from).map(|p| p / st.price));
+    let (mc_ratio, mc_err) = worst(
+        &mut prices
+            .iter()
+            .zip(held)
+            .skip(from)
+            .map(|(p, h)| p * h / st.th),
+    );
     let empty = prices.len() <= from;
-    let mut out = Vec::new();
-    if price_check {
-        out.push(Check::new(
-            format!("{label}max |p_t/p* − 1| from step {from} (worst p_t/p*)"),
+    [
+        Check::new(
+            format!("max |p_t/p* − 1| from step {from} (worst p_t/p*)"),
             1.0,
             p_ratio,
             if empty { f64::NAN } else { p_err },
             tol,
-        ));
-    }
-    out.push(Check::new(
-        format!("{label}max |p_t(M_g − y_t)/(T·H) − 1| from step {from} (worst ratio)"),
-        1.0,
-        mc_ratio,
-        if empty { f64::NAN } else { mc_err },
-        tol,
-    ));
-    out
+        ),
+        Check::new(
+            format!("max |p_t(M_g − y_t)/(T·H) − 1| from step {from} (worst ratio)"),
+            1.0,
+            mc_ratio,
+            if empty { f64::NAN } else { mc_err },
+            tol,
+        ),
+    ]
 }
 
 struct Path {
@@ -225,17 +228,9 @@ pub(super) fn run(par: &Params, s: &Scenario, report: &mut CaseReport) -> Result
     let p_star = theory::buterin_price(k, m_g, t, h);
     let th = t * h;
     let from = par.from_step as usize;
+    let st = Steady { price: p_star, th };
     let main = simulate_path(s, m_g)?;
-    report.checks = check(
-        p_star,
-        th,
-        from,
-        &main.prices,
-        &main.held,
-        par.tolerance,
-        true,
-        "",
-    );
+    report.checks = check(st, from, &main.prices, &main.held, par.tolerance).to_vec();
     let h_b = s.segments[0].prefund_steps;
     let h_s = s.providers.provider_hold_steps as f64;
     report.notes.push(format!(
@@ -291,16 +286,11 @@ pub(super) fn run(par: &Params, s: &Scenario, report: &mut CaseReport) -> Result
     if let Some(fee) = par.fee_variant {
         let v = with_overrides(s, &[format!("exchange.fee_rate={fee}")])?;
         let var = simulate_path(&v, m_g)?;
-        report.checks.extend(check(
-            p_star,
-            th,
-            from,
-            &var.prices,
-            &var.held,
-            par.tolerance,
-            false,
-            &format!("fee {fee}: "),
-        ));
+        let [_, mc] = check(st, from, &var.prices, &var.held, par.tolerance);
+        report.checks.push(Check {
+            name: format!("fee {fee}: {}", mc.name),
+            ..mc
+        });
         report.notes.push(format!(
             "fee {fee}: final p = {}, escrow {} × H_b·T, provider {} × H_s·T",
             num(var.prices.last().copied().unwrap_or(0.0)),
@@ -333,19 +323,14 @@ mod tests {
         let p = theory::buterin_price(k, m_g, t, h);
         let held = t * h / p;
         let prices = vec![p; 100];
-        let good = check(p, t * h, 50, &prices, &vec![held; 100], 0.005, true, "");
+        let st = Steady {
+            price: p,
+            th: t * h,
+        };
+        let good = check(st, 50, &prices, &vec![held; 100], 0.005);
         assert!(good.iter().all(|c| c.pass), "{good:?}");
         // Customers that never sell escrow above target hold 10 % too much.
-        let over = check(
-            p,
-            t * h,
-            50,
-            &prices,
-            &vec![1.1 * held; 100],
-            0.005,
-            true,
-            "",
-        );
+        let over = check(st, 50, &prices, &vec![1.1 * held; 100], 0.005);
         assert!(!over[1].pass);
     }
 }

@@ -249,8 +249,12 @@ pub(super) fn run_bertrand(
     Ok(())
 }
 
+/// Per step, per platform offering: posted prices, and realized margins per request (None when
+/// nothing was served).
+type Paths = (Vec<Vec<f64>>, Vec<Vec<Option<f64>>>);
+
 /// Posted prices and realized margins per request after every step.
-fn price_paths(s: &Scenario) -> Result<(Vec<Vec<f64>>, Vec<Vec<Option<f64>>>), SimError> {
+fn price_paths(s: &Scenario) -> Result<Paths, SimError> {
     let mut prices = Vec::new();
     let mut margins = Vec::new();
     simulate(s, |sim, _| {
@@ -262,7 +266,10 @@ fn price_paths(s: &Scenario) -> Result<(Vec<Vec<f64>>, Vec<Vec<Option<f64>>>), S
             ids.iter()
                 .map(|&j| {
                     let n = b.served.get(j).copied().unwrap_or(0);
-                    (n > 0).then(|| (b.revenue_usd[j] - b.cost_usd[j]) / n as f64)
+                    (n > 0).then(|| {
+                        let rev = b.revenue_usd.get(j).copied().unwrap_or(0.0);
+                        (rev - b.cost_usd.get(j).copied().unwrap_or(0.0)) / n as f64
+                    })
                 })
                 .collect(),
         );

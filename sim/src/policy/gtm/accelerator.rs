@@ -71,7 +71,12 @@ gtm_params! {
 impl Params {
     /// Range and reference checks.
     pub fn check(&self, cx: &CheckCtx<'_>) -> Result<(), CheckErr> {
-        in_range("cohort_every_steps", self.cohort_every_steps as f64, 1.0, 3650.0)?;
+        in_range(
+            "cohort_every_steps",
+            self.cohort_every_steps as f64,
+            1.0,
+            3650.0,
+        )?;
         in_range("cohort_size", self.cohort_size as f64, 0.0, 1e5)?;
         in_range("grant_tokens", self.grant_tokens, 0.0, 1e10)?;
         if let Some(u) = self.grant_usd {
@@ -80,7 +85,12 @@ impl Params {
         in_range("vesting_steps", self.vesting_steps as f64, 1.0, 3650.0)?;
         in_range("quality_boost", self.quality_boost, 0.0, 1.0)?;
         in_range("visibility_boost", self.visibility_boost, 0.0, 100.0)?;
-        in_range("visibility_steps", self.visibility_steps as f64, 0.0, 3650.0)?;
+        in_range(
+            "visibility_steps",
+            self.visibility_steps as f64,
+            0.0,
+            3650.0,
+        )?;
         in_range("platform_spend_share", self.platform_spend_share, 0.0, 1.0)?;
         in_range("grantee_sell_share", self.grantee_sell_share, 0.0, 1.0)?;
         in_range("cohort_capacity", self.cohort_capacity as f64, 1.0, 1e9)?;
@@ -118,7 +128,11 @@ pub fn split_vested(v: i128, platform_spend_share: f64, sell_share: f64) -> (i12
 /// highest first, ties to the lower id; at most `size`.
 pub fn by_skill(candidates: &[u32], skill: &[f32], size: u32) -> Vec<u32> {
     let mut c = candidates.to_vec();
-    c.sort_by(|&a, &b| skill[b as usize].total_cmp(&skill[a as usize]).then(a.cmp(&b)));
+    c.sort_by(|&a, &b| {
+        skill[b as usize]
+            .total_cmp(&skill[a as usize])
+            .then(a.cmp(&b))
+    });
     c.truncate(size as usize);
     c
 }
@@ -132,7 +146,12 @@ mod tests {
         // 1 000 over 3 steps: 333, 333, 334.
         let v: Vec<i128> = (0..4).map(|k| vest(1000, 3, k)).collect();
         assert_eq!(v, vec![333, 333, 334, 0]);
-        assert_eq!((0..180).map(|k| vest(15_000_000_000_000, 180, k)).sum::<i128>(), 15_000_000_000_000);
+        assert_eq!(
+            (0..180)
+                .map(|k| vest(15_000_000_000_000, 180, k))
+                .sum::<i128>(),
+            15_000_000_000_000
+        );
         assert_eq!(vest(5, 1, 0), 5);
     }
 
@@ -149,7 +168,11 @@ mod tests {
         let skill = [0.2f32, 0.9, 0.5, 0.9, 0.1];
         assert_eq!(by_skill(&[0, 1, 2, 3, 4], &skill, 3), vec![1, 3, 2]);
         assert_eq!(by_skill(&[4, 0], &skill, 5), vec![0, 4]);
-        let p = Params { start_step: 30, end_step: Some(400), ..Params::default() };
+        let p = Params {
+            start_step: 30,
+            end_step: Some(400),
+            ..Params::default()
+        };
         assert!(cohort_at(&p, 30) && cohort_at(&p, 210) && cohort_at(&p, 390));
         assert!(!cohort_at(&p, 29) && !cohort_at(&p, 31) && !cohort_at(&p, 570));
     }

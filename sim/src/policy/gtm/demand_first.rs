@@ -47,10 +47,20 @@ impl Params {
     pub fn check(&self, cx: &CheckCtx<'_>) -> Result<(), CheckErr> {
         in_range("inhouse_teams", self.inhouse_teams as f64, 0.0, 1000.0)?;
         in_range("inhouse_q0", self.inhouse_q0, 0.0, 1.0)?;
-        in_range("inhouse_cost_usd_per_step", self.inhouse_cost_usd_per_step, 0.0, 1e7)?;
+        in_range(
+            "inhouse_cost_usd_per_step",
+            self.inhouse_cost_usd_per_step,
+            0.0,
+            1e7,
+        )?;
         in_range("inhouse_capacity", self.inhouse_capacity as f64, 1.0, 1e9)?;
         in_range("sales_boost_bass_p", self.sales_boost_bass_p, 0.0, 1.0)?;
-        in_range("marketing_usd_per_step", self.marketing_usd_per_step, 0.0, 1e7)?;
+        in_range(
+            "marketing_usd_per_step",
+            self.marketing_usd_per_step,
+            0.0,
+            1e7,
+        )?;
         if let Err((k, m)) = self.pricing.check(false) {
             return Err((format!("pricing.{k}"), m));
         }
@@ -59,7 +69,10 @@ impl Params {
                 let hint = super::nearest(s, cx.segments.iter().map(|x| x.as_str()))
                     .map(|x| format!(" (did you mean `{x}`?)"))
                     .unwrap_or_default();
-                return Err((format!("target_segments[{i}]"), format!("unknown segment `{s}`{hint}")));
+                return Err((
+                    format!("target_segments[{i}]"),
+                    format!("unknown segment `{s}`{hint}"),
+                ));
             }
         }
         Ok(())
@@ -72,11 +85,17 @@ pub fn team_categories(potential_demand: &[f64], teams: u32) -> Vec<usize> {
     let mut order: Vec<usize> = (0..potential_demand.len())
         .filter(|&c| potential_demand[c] > 0.0)
         .collect();
-    order.sort_by(|&a, &b| potential_demand[b].total_cmp(&potential_demand[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        potential_demand[b]
+            .total_cmp(&potential_demand[a])
+            .then(a.cmp(&b))
+    });
     if order.is_empty() {
         return Vec::new();
     }
-    (0..teams as usize).map(|k| order[k % order.len()]).collect()
+    (0..teams as usize)
+        .map(|k| order[k % order.len()])
+        .collect()
 }
 
 /// Whether third-party entry is open at step `t` under this policy.
@@ -103,6 +122,9 @@ mod tests {
         let p = Params::default();
         assert!(!supply_open(&p, 179) && supply_open(&p, 180));
         // Salaries of the defaults: 6 × 1 500 = 9 000 USD per step (MODEL.md §7.11).
-        assert_eq!(p.inhouse_teams as f64 * p.inhouse_cost_usd_per_step, 9_000.0);
+        assert_eq!(
+            p.inhouse_teams as f64 * p.inhouse_cost_usd_per_step,
+            9_000.0
+        );
     }
 }

@@ -19,7 +19,10 @@ pub fn fees(p: &Params, on: bool, buyer_ppm: u32, seller_ppm: u32) -> (u32, u32)
     if !on {
         return (buyer_ppm, seller_ppm);
     }
-    (if p.buyer { 0 } else { buyer_ppm }, if p.seller { 0 } else { seller_ppm })
+    (
+        if p.buyer { 0 } else { buyer_ppm },
+        if p.seller { 0 } else { seller_ppm },
+    )
 }
 
 #[cfg(test)]
@@ -28,7 +31,11 @@ mod tests {
 
     #[test]
     fn waives_the_chosen_sides_in_the_window() {
-        let p = Params { end_step: Some(180), seller: false, ..Params::default() };
+        let p = Params {
+            end_step: Some(180),
+            seller: false,
+            ..Params::default()
+        };
         assert!(p.common().in_window(0) && !p.common().in_window(180));
         assert_eq!(fees(&p, true, 10_000, 20_000), (0, 20_000));
         assert_eq!(fees(&p, false, 10_000, 20_000), (10_000, 20_000));

@@ -201,7 +201,10 @@ pub(crate) fn category_ref(key: &str, name: &str, cx: &CheckCtx<'_>) -> Result<u
 }
 
 /// The candidate nearest to `bad`, if close enough to be a typo (as the scenario loader's).
-pub(crate) fn nearest<'c>(bad: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+pub(crate) fn nearest<'c>(
+    bad: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(bad, c);
@@ -366,7 +369,7 @@ impl GtmPolicy {
 /// the base units of `usd` at `price_usd` USD per token, floored. 0 for a non-positive price.
 pub fn usd_grant_tokens(usd: f64, price_usd: f64, floor_usd: f64) -> i128 {
     let p = price_usd.max(floor_usd);
-    if !(p > 0.0) || !p.is_finite() {
+    if p.is_nan() || p <= 0.0 || !p.is_finite() {
         return 0;
     }
     crate::units::tokens_to_base(usd / p)
@@ -466,8 +469,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(w.policies[0].common().start_step, 5);
-        let e = toml::from_str::<Wrap>("policies = [{ kind = \"studio\", revnue_usd_per_step = 1 }]")
-            .unwrap_err();
+        let e =
+            toml::from_str::<Wrap>("policies = [{ kind = \"studio\", revnue_usd_per_step = 1 }]")
+                .unwrap_err();
         assert!(e.to_string().contains("revnue_usd_per_step"), "{e}");
         let e = toml::from_str::<Wrap>("policies = [{ kind = \"stuido\" }]").unwrap_err();
         assert!(e.to_string().contains("studio"), "{e}");

@@ -42,7 +42,12 @@ impl Params {
             in_range("bounty_usd", u, 0.0, 1e9)?;
         }
         in_range("min_quality", self.min_quality, 0.0, 1.0)?;
-        in_range("submission_steps", self.submission_steps as f64, 1.0, 3650.0)
+        in_range(
+            "submission_steps",
+            self.submission_steps as f64,
+            1.0,
+            3650.0,
+        )
     }
 }
 
@@ -65,7 +70,11 @@ pub fn targets(
     let mut unc: Vec<usize> = (0..n)
         .filter(|&c| !covered[c] && !open[c] && uncovered_demand[c] > 0.0)
         .collect();
-    unc.sort_by(|&a, &b| uncovered_demand[b].total_cmp(&uncovered_demand[a]).then(a.cmp(&b)));
+    unc.sort_by(|&a, &b| {
+        uncovered_demand[b]
+            .total_cmp(&uncovered_demand[a])
+            .then(a.cmp(&b))
+    });
     let mut cov: Vec<usize> = (0..n)
         .filter(|&c| covered[c] && !open[c] && unserved[c] > 0.0)
         .collect();
@@ -92,10 +101,19 @@ mod tests {
         let uncovered = [0.0, 10.0, 30.0, 0.0, 0.0];
         let unserved = [5.0, 0.0, 0.0, 0.0, 7.0];
         let none = [false; 5];
-        assert_eq!(targets(&covered, &uncovered, &unserved, &none, 3), vec![2, 1, 4]);
-        assert_eq!(targets(&covered, &uncovered, &unserved, &none, 10), vec![2, 1, 4, 0]);
+        assert_eq!(
+            targets(&covered, &uncovered, &unserved, &none, 3),
+            vec![2, 1, 4]
+        );
+        assert_eq!(
+            targets(&covered, &uncovered, &unserved, &none, 10),
+            vec![2, 1, 4, 0]
+        );
         let open = [false, false, true, false, false];
-        assert_eq!(targets(&covered, &uncovered, &unserved, &open, 2), vec![1, 4]);
+        assert_eq!(
+            targets(&covered, &uncovered, &unserved, &open, 2),
+            vec![1, 4]
+        );
     }
 
     #[test]
@@ -107,6 +125,8 @@ mod tests {
             start_step: 5,
             ..Params::default()
         };
-        assert!(posting_at(&p, 5) && posting_at(&p, 35) && !posting_at(&p, 6) && !posting_at(&p, 4));
+        assert!(
+            posting_at(&p, 5) && posting_at(&p, 35) && !posting_at(&p, 6) && !posting_at(&p, 4)
+        );
     }
 }

@@ -71,11 +71,17 @@ impl Params {
     pub fn check(&self, cx: &CheckCtx<'_>) -> Result<(), CheckErr> {
         in_range("revenue_usd_per_step", self.revenue_usd_per_step, 0.0, 1e9)?;
         in_range("growth_per_year", self.growth_per_year, -1.0, 10.0)?;
-        in_range("token_conversion_share", self.token_conversion_share, 0.0, 1.0)?;
+        in_range(
+            "token_conversion_share",
+            self.token_conversion_share,
+            0.0,
+            1.0,
+        )?;
         in_range("platform_spend_share", self.platform_spend_share, 0.0, 1.0)?;
         in_range("treasury_usd_share", self.treasury_usd_share, 0.0, 1.0)?;
         in_range("twap_steps", self.twap_steps as f64, 1.0, 90.0)?;
-        let total = self.token_conversion_share + self.platform_spend_share + self.treasury_usd_share;
+        let total =
+            self.token_conversion_share + self.platform_spend_share + self.treasury_usd_share;
         if total > 1.0 + 1e-12 {
             return Err((
                 "token_conversion_share".into(),
@@ -85,9 +91,16 @@ impl Params {
             ));
         }
         if self.platform_spend_share > 0.0 && self.studio_recipe.is_empty() {
-            return Err(("studio_recipe".into(), "must name at least one category when platform_spend_share > 0".into()));
+            return Err((
+                "studio_recipe".into(),
+                "must name at least one category when platform_spend_share > 0".into(),
+            ));
         }
-        recipe_ref("studio_recipe", &self.studio_recipe, cx)
+        // The recipe is read only when the studio buys platform services.
+        if self.platform_spend_share > 0.0 || self.token_use == TokenUse::Spend {
+            recipe_ref("studio_recipe", &self.studio_recipe, cx)?;
+        }
+        Ok(())
     }
 }
 
@@ -144,7 +157,12 @@ mod tests {
         let r = 5_000 * 1_000_000_000;
         assert_eq!(
             split(&q, r),
-            (2_500_000_000_000, 1_000_000_000_000, 500_000_000_000, 1_000_000_000_000)
+            (
+                2_500_000_000_000,
+                1_000_000_000_000,
+                500_000_000_000,
+                1_000_000_000_000
+            )
         );
     }
 
@@ -166,10 +184,22 @@ mod tests {
     #[test]
     fn shares_must_fit() {
         let cats = vec!["chat_llm".to_string()];
-        let cx = CheckCtx { categories: &cats, composite: &[false], segments: &[], steps: 10 };
-        let p = Params { token_conversion_share: 0.7, platform_spend_share: 0.4, ..Params::default() };
+        let cx = CheckCtx {
+            categories: &cats,
+            composite: &[false],
+            segments: &[],
+            steps: 10,
+        };
+        let p = Params {
+            token_conversion_share: 0.7,
+            platform_spend_share: 0.4,
+            ..Params::default()
+        };
         assert_eq!(p.check(&cx).unwrap_err().0, "token_conversion_share");
-        let p = Params { studio_recipe: BTreeMap::from([("chat".to_string(), 1)]), ..Params::default() };
+        let p = Params {
+            studio_recipe: BTreeMap::from([("chat".to_string(), 1)]),
+            ..Params::default()
+        };
         let e = p.check(&cx).unwrap_err();
         assert_eq!(e.0, "studio_recipe.chat");
         assert!(e.1.contains("did you mean `chat_llm`"), "{}", e.1);

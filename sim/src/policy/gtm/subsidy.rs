@@ -44,7 +44,12 @@ impl Params {
     /// Range checks (σ against the seller fee is checked with the scenario).
     pub fn check(&self) -> Result<(), CheckErr> {
         in_range("subsidy_share", self.subsidy_share, 0.0, 1.0)?;
-        in_range("free_calls_per_new_customer", self.free_calls_per_new_customer as f64, 0.0, 1e9)?;
+        in_range(
+            "free_calls_per_new_customer",
+            self.free_calls_per_new_customer as f64,
+            0.0,
+            1e9,
+        )?;
         in_range("provider_bonus_usd", self.provider_bonus_usd, 0.0, 1.0)
     }
 }

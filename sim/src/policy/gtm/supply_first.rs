@@ -42,21 +42,44 @@ gtm_params! {
 impl Params {
     /// Range checks.
     pub fn check(&self, _cx: &CheckCtx<'_>) -> Result<(), CheckErr> {
-        in_range("seed_providers_per_category", self.seed_providers_per_category as f64, 0.0, 1000.0)?;
+        in_range(
+            "seed_providers_per_category",
+            self.seed_providers_per_category as f64,
+            0.0,
+            1000.0,
+        )?;
         in_range("seed_grant_tokens", self.seed_grant_tokens, 0.0, 1e10)?;
         if let Some(u) = self.seed_grant_usd {
             in_range("seed_grant_usd", u, 0.0, 1e9)?;
         }
         in_range("seed_capacity", self.seed_capacity as f64, 1.0, 1e9)?;
-        in_range("dev_marketing_boost_bass_p", self.dev_marketing_boost_bass_p, 0.0, 1.0)?;
-        in_range("customer_marketing_boost_bass_p", self.customer_marketing_boost_bass_p, 0.0, 1.0)?;
-        in_range("marketing_usd_per_step", self.marketing_usd_per_step, 0.0, 1e7)
+        in_range(
+            "dev_marketing_boost_bass_p",
+            self.dev_marketing_boost_bass_p,
+            0.0,
+            1.0,
+        )?;
+        in_range(
+            "customer_marketing_boost_bass_p",
+            self.customer_marketing_boost_bass_p,
+            0.0,
+            1.0,
+        )?;
+        in_range(
+            "marketing_usd_per_step",
+            self.marketing_usd_per_step,
+            0.0,
+            1e7,
+        )
     }
 }
 
 /// Whether customer marketing runs at step `t` (inside the window, after the delay).
 pub fn customer_marketing(p: &Params, t: u32) -> bool {
-    p.common().in_window(t) && t >= p.start_step.saturating_add(p.customer_marketing_delay_steps)
+    p.common().in_window(t)
+        && t >= p
+            .start_step
+            .saturating_add(p.customer_marketing_delay_steps)
 }
 
 /// The grant of one seeded firm in base units, at mid price `price_usd` and the grant floor.

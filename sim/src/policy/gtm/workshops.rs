@@ -35,7 +35,12 @@ impl Params {
         in_range("entry_cost_discount", self.entry_cost_discount, 0.0, 1.0)?;
         in_range("awareness_boost", self.awareness_boost, 0.0, 1.0)?;
         in_range("duration_steps", self.duration_steps as f64, 0.0, 3650.0)?;
-        in_range("cost_usd_per_workshop", self.cost_usd_per_workshop, 0.0, 1e9)
+        in_range(
+            "cost_usd_per_workshop",
+            self.cost_usd_per_workshop,
+            0.0,
+            1e9,
+        )
     }
 }
 

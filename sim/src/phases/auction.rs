@@ -1,0 +1,234 @@
+//! Call auctions, engine side (MODEL.md §7.6; the ask rule is `crate::policy::pricing::call_auction`).
+//!
+//! A category clears by call auction when it has an active platform offering priced by
+//! `call_auction` (an auction category). After P4, [`qbar`] gives each auction category the
+//! capacity-weighted quality q̄ of its admissible asks (quality ≥ the ask's `min_quality`, capacity
+//! left). In P5 an onboarded customer with a job in an auction category does not choose: it bids
+//! b_i = m_i v_c + w_q q̄ − φ per request for its n requests (φ the channel gas of a new provider,
+//! 0 for gateway users; no taste shock), marked by [`AUCTION`]. In P6, before the matching rounds,
+//! [`clear`] clears each auction category (categories in index order): asks a_j (the posted price)
+//! for their capacity sorted by (a_j, id), bid requests sorted by (−b_i, lottery key); the crossing
+//! volume Q is the largest volume at which the Q-th bid is ≥ the Q-th ask; the clearing price is
+//! p_c = (marginal ask + marginal bid)/2; the first Q bid requests win and are assigned, in bid
+//! order, to the asks with a_j ≤ p_c in ask order, each ask taking a quota pro rata to its capacity
+//! (largest remainders, ties in ask order). Every winning ask is paid p_c per request (the engine
+//! sets its price for the step's settlement to p_c). A bid's unfilled requests re-choose in the next
+//! round among the incumbents and the outside option only; if that is the outside option, they are
+//! dropped (priced out, not unserved).
+
+use super::b2b::ration;
+use super::snapshot::Snapshot;
+use super::{Fill, StepBuf, StepCtx};
+use crate::policy::pricing::PricingRule;
+use crate::rng::hash_key;
+use crate::state::{NONE, World};
+
+/// The first-round target of a job that bid in a call auction.
+pub const AUCTION: u32 = u32::MAX - 1;
+
+/// Per category: q̄ of its admissible asks if it is an auction category, else NaN.
+pub fn qbar(w: &World, snap: &Snapshot, buf: &StepBuf, n_cat: usize) -> Vec<f64> {
+    let o = &w.offerings;
+    let mut sum = vec![0.0f64; n_cat];
+    let mut weight = vec![0.0f64; n_cat];
+    let mut auction = vec![false; n_cat];
+    for j in 0..o.len() {
+        let PricingRule::CallAuction(cp) = &o.rule[j] else {
+            continue;
+        };
+        if !o.active[j] || !o.is_platform(j) {
+            continue;
+        }
+        let c = o.category[j] as usize;
+        auction[c] = true;
+        let q = snap.quality[j];
+        let cap = buf
+            .remaining
+            .get(j)
+            .copied()
+            .unwrap_or(0)
+            .min(1_000_000_000) as f64;
+        if q >= cp.min_quality && cap > 0.0 {
+            sum[c] += q * cap;
+            weight[c] += cap;
+        }
+    }
+    (0..n_cat)
+        .map(|c| {
+            if !auction[c] {
+                f64::NAN
+            } else if weight[c] > 0.0 {
+                sum[c] / weight[c]
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The bid per request of customer `i` for a job of `n` requests in auction category `c`.
+pub fn bid(ctx: &StepCtx<'_>, w: &World, qbar: f64, i: usize, c: usize, n: f64) -> f64 {
+    let p = ctx.p;
+    let seg = &p.s.segments[w.customers.segment[i] as usize];
+    let sp = &p.segments[w.customers.segment[i] as usize];
+    let pl = &p.s.platform;
+    let gas = if seg.uses_gateway {
+        0.0
+    } else {
+        pl.gas_per_channel_op_usd
+            / n.max(sp.expected_requests * pl.channel_expiry_steps as f64)
+                .max(1.0)
+    };
+    w.customers.value_mult[i] * p.categories[c].value_usd + seg.quality_weight_usd * qbar - gas
+}
+
+/// Clears every auction category; fills `buf.fills`, `buf.clear_price`, and the served,
+/// remaining and demanded counts; sets each bidding job's served, remaining, surplus and (when it
+/// won requests) its first-round choice to its first seller.
+pub fn clear(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
+    let o = &w.offerings;
+    buf.clear_price.clear();
+    buf.clear_price.resize(o.len(), 0.0);
+    let n_cat = ctx.p.categories.len();
+    if snap.auction_qbar.iter().all(|q| q.is_nan()) {
+        return;
+    }
+    // Bids by category: (−bid, key, job index, requests).
+    let mut bids: Vec<Vec<(f64, u64, u32, u64)>> = vec![Vec::new(); n_cat];
+    for (k, job) in buf.jobs.iter().enumerate() {
+        if job.choice != AUCTION || job.remaining == 0 {
+            continue;
+        }
+        let key = hash_key(&[
+            ctx.seed,
+            ctx.run,
+            ctx.step as u64,
+            0,
+            job.customer as u64,
+            job.idx as u64,
+        ]);
+        bids[job.category as usize].push((job.bid as f64, key, k as u32, job.remaining as u64));
+    }
+    for (c, mut b) in bids.into_iter().enumerate() {
+        if b.is_empty() {
+            continue;
+        }
+        b.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+        // Asks: (ask, id, capacity).
+        let mut asks: Vec<(f64, u32, u64)> = Vec::new();
+        for j in 0..o.len() {
+            let PricingRule::CallAuction(cp) = &o.rule[j] else {
+                continue;
+            };
+            if !o.active[j] || !o.is_platform(j) || o.category[j] as usize != c {
+                continue;
+            }
+            let cap = buf.remaining[j];
+            if snap.quality[j] >= cp.min_quality && cap > 0 {
+                asks.push((snap.price_usd[j], j as u32, cap.min(1 << 50)));
+            }
+        }
+        if asks.is_empty() {
+            continue;
+        }
+        asks.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        // Crossing volume and marginal prices.
+        let (mut bi, mut ai) = (0usize, 0usize);
+        let (mut bleft, mut aleft) = (b[0].3, asks[0].2);
+        let (mut q, mut mb, mut ma) = (0u64, 0.0f64, 0.0f64);
+        while bi < b.len() && ai < asks.len() {
+            if b[bi].0 < asks[ai].0 {
+                break;
+            }
+            let x = bleft.min(aleft);
+            q += x;
+            mb = b[bi].0;
+            ma = asks[ai].0;
+            bleft -= x;
+            aleft -= x;
+            if bleft == 0 {
+                bi += 1;
+                if bi < b.len() {
+                    bleft = b[bi].3;
+                }
+            }
+            if aleft == 0 {
+                ai += 1;
+                if ai < asks.len() {
+                    aleft = asks[ai].2;
+                }
+            }
+        }
+        if q == 0 {
+            continue;
+        }
+        let pc = 0.5 * (ma + mb);
+        let sellers: Vec<(f64, u32, u64)> = asks.into_iter().filter(|a| a.0 <= pc).collect();
+        let caps: Vec<u64> = sellers.iter().map(|a| a.2).collect();
+        let quotas = ration(q, &caps, caps.iter().sum());
+        // Assign the first Q bid requests, in bid order, to the sellers' quotas in ask order.
+        let mut s = 0usize;
+        let mut sleft = quotas[0];
+        let mut left = q;
+        for &(bid, _, k, n) in &b {
+            if left == 0 {
+                break;
+            }
+            let mut take = n.min(left);
+            left -= take;
+            let job_k = k as usize;
+            buf.jobs[job_k].surplus = (bid - pc) as f32;
+            while take > 0 {
+                while sleft == 0 {
+                    s += 1;
+                    sleft = quotas[s];
+                }
+                let x = take.min(sleft);
+                let j = sellers[s].1;
+                take -= x;
+                sleft -= x;
+                let job = &mut buf.jobs[job_k];
+                job.remaining -= x as u32;
+                job.served += x as u32;
+                buf.fills.push(Fill {
+                    job: k,
+                    offering: j,
+                    n: x as u32,
+                });
+                buf.served[j as usize] += x;
+                buf.demanded[j as usize] += x;
+                if buf.remaining[j as usize] != u64::MAX {
+                    buf.remaining[j as usize] -= x;
+                }
+                buf.clear_price[j as usize] = pc;
+            }
+        }
+    }
+    // A bidding job that won requests has its first seller as its first-round choice.
+    let mut first = vec![NONE; buf.jobs.len()];
+    for f in &buf.fills {
+        if first[f.job as usize] == NONE {
+            first[f.job as usize] = f.offering;
+        }
+    }
+    for (k, job) in buf.jobs.iter_mut().enumerate() {
+        if job.choice == AUCTION {
+            job.choice = first[k];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crossing_volume_and_price_by_hand() {
+        // Bids 10 @ 0.05 and 10 @ 0.02; asks 5 @ 0.01, 10 @ 0.03, 10 @ 0.04.
+        // Unit by unit: units 1–5 cross (0.05 ≥ 0.01), 6–10 cross (0.05 ≥ 0.03), unit 11 is a bid
+        // of 0.02 against an ask of 0.03: no. Q = 10, marginal bid 0.05, marginal ask 0.03,
+        // p_c = 0.04; sellers with ask ≤ 0.04 are all three (caps 5, 10, 10): quotas of 10 pro rata
+        // 2, 4, 4.
+        let quotas = super::ration(10, &[5, 10, 10], 25);
+        assert_eq!(quotas, vec![2, 4, 4]);
+        assert!((0.5f64 * (0.03 + 0.05) - 0.04).abs() < 1e-15);
+    }
+}
