@@ -39,4 +39,6 @@ pub enum Command {
     /// Run the analytic validation cases (scenarios/validation/, MODEL.md §8): a table of expected
     /// vs observed values with tolerances; exit code 2 if any case fails.
     Validate(commands::validate::ValidateArgs),
+    /// List the built-in scenarios (MODEL.md §9) with the question each answers.
+    Scenarios(commands::scenarios::ScenariosArgs),
 }

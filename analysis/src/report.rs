@@ -268,7 +268,13 @@ pub fn sweep_report(
             format!("{} ({} failed)", sweep.rows().len(), sweep.n_failed()),
         ),
     ];
-    for key in ["design", "scenario_hash", "base_seed"] {
+    for key in [
+        "design",
+        "base_scenario_hash",
+        "scenario_hash",
+        "common_random_numbers",
+        "record_steps",
+    ] {
         if let Some(v) = m.extra(key) {
             rows.push((key.replace('_', " "), format!("<code>{}</code>", esc(&v))));
         }

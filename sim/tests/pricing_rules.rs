@@ -16,6 +16,12 @@ fn resolve(text: &str) -> Scenario {
 /// A small scenario with `rule` on the incumbent and on platform groups of every kind (reserved,
 /// on demand unless the rule is `surge`, token-quoted, composite).
 fn busy(rule: &str) -> String {
+    // `call_auction` and `subscription` offerings must quote in USD.
+    let (quote, token_price) = if rule == "call_auction" || rule == "subscription" {
+        ("usd", 0.003)
+    } else {
+        ("token", 0.15)
+    };
     let on_demand = if rule == "surge" {
         "reserved"
     } else {
@@ -78,8 +84,8 @@ pricing = {{ kind = "{rule}" }}
 [[providers.initial]]
 count = 2
 category = "chat"
-price = 0.15
-quote_currency = "token"
+price = {token_price}
+quote_currency = "{quote}"
 capacity_mode = "{on_demand}"
 pricing = {{ kind = "{rule}" }}
 [[providers.initial]]

@@ -6,6 +6,7 @@ pub mod merge;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod scenarios;
 pub mod sweep;
 pub mod validate;
 
@@ -43,5 +44,6 @@ pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
         Command::Report(a) => report::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Scenarios(a) => scenarios::run(a),
     }
 }
