@@ -116,14 +116,13 @@ fn a_budget_larger_than_the_treasury_stops_cleanly_and_is_reported() {
     assert_eq!(sim.world.gtm.rt[0].stopped, Some(0));
 }
 
-/// Known failure (issue 4 left open): a binding USD budget on `supply_first` does not yet record
-/// its `budget_exhausted` event. Run with `cargo test --test gtm -- --ignored`.
+/// A binding USD budget records `budget_exhausted`; unpayable salaries stop the strategy.
 #[test]
-#[ignore = "known bug: supply_first USD budget exhaustion is not recorded yet"]
 fn a_binding_usd_budget_is_reported() {
-    // A USD budget that binds: the second seeded firm gets part of its grant, then it stops.
+    // A USD budget that binds: at TINY's 0.0005 USD per token a 60 000-token grant is worth 30
+    // USD, so the second seeded firm gets 20 USD of its grant, then the strategy stops.
     let s = with(
-        "{ kind = \"supply_first\", seed_providers_per_category = 2, seed_grant_tokens = 1000, budget_usd = 50 }",
+        "{ kind = \"supply_first\", seed_providers_per_category = 2, seed_grant_tokens = 60000, budget_usd = 50 }",
         &[],
     );
     let (_, sim) = run_checked(&s);
@@ -404,4 +403,81 @@ fn docs_name_every_strategy_and_key() {
             "docs/SCENARIOS.md lacks `{v}`"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pricing rules the engine runs (MODEL.md §7.6): subscriptions and call auctions.
+
+#[test]
+fn subscriptions_charge_fees_cap_requests_and_renew() {
+    // Every chat provider sells subscriptions: 0.05 USD per step for up to 30 requests.
+    let s = resolve(
+        TINY,
+        &[
+            "run.steps=40",
+            "providers.initial[0].pricing={ kind = \"subscription\", fee_usd_per_step = 0.05, cap_requests = 30, period_steps = 10 }",
+            "engine.rationing=\"priority\"",
+        ],
+    );
+    let (rows, sim) = run_checked(&s);
+    assert!(rows.iter().any(|m| m.subscriptions > 0));
+    let revenue: f64 = rows.iter().map(|m| m.subscription_revenue_usd).sum();
+    assert!(revenue > 0.0, "{revenue}");
+    // No subscriber was served more than 30 requests a step by its subscription: the fills of the
+    // last step per (customer, offering) are within the cap.
+    let buf = sim.last_step();
+    let mut per: std::collections::BTreeMap<(u32, u32), u64> = Default::default();
+    for f in &buf.fills {
+        if matches!(
+            sim.world.offerings.rule[f.offering as usize],
+            mindmarket_sim::policy::pricing::PricingRule::Subscription(_)
+        ) {
+            *per.entry((buf.jobs[f.job as usize].customer, f.offering))
+                .or_default() += f.n as u64;
+        }
+    }
+    assert!(per.values().all(|&n| n <= 30), "{per:?}");
+}
+
+#[test]
+fn call_auctions_clear_at_one_price_per_category() {
+    let s = resolve(
+        TINY,
+        &[
+            "run.steps=30",
+            "pricing.platform_rule_override=\"call_auction\"",
+            "providers.initial[1].quote_currency=\"usd\"",
+            "providers.initial[1].price=0.004",
+        ],
+    );
+    let mut sim = Simulation::new(&s, 2).unwrap();
+    let mut cleared = 0;
+    while !sim.finished() {
+        let m = sim.step().unwrap();
+        assert_eq!(
+            (m.conservation_error_tokens, m.conservation_error_usd),
+            (0, 0)
+        );
+        cleared += m.auction_requests;
+        // One clearing price per category: every seller of a category got the same price.
+        let buf = sim.last_step();
+        let mut by_cat: std::collections::BTreeMap<u16, f64> = Default::default();
+        for (j, &pc) in buf.clear_price.iter().enumerate() {
+            if pc > 0.0 {
+                let c = sim.world.offerings.category[j];
+                let prev = *by_cat.entry(c).or_insert(pc);
+                assert_eq!(prev, pc, "step {}", m.step);
+            }
+        }
+    }
+    assert!(cleared > 0);
+    // A token-quoted auction offering is a scenario error.
+    let e = scenario::from_str_with_overrides(
+        TINY,
+        "t",
+        &["providers.initial[1].pricing={ kind = \"call_auction\" }".into()],
+    )
+    .and_then(|s| scenario::resolve(s, "t", "t"))
+    .unwrap_err();
+    assert_eq!(e.key_path, "providers.initial[1].quote_currency");
 }

@@ -36,9 +36,8 @@ fn every_shipped_scenario_loads_and_runs_a_few_steps() {
         .iter()
         .filter(|p| p.to_string_lossy().contains("builtin"))
         .count();
-    // Five of MODEL.md §9's six built-in scenarios ship so far (pricing_rule_shootout is missing:
-    // issue 4 is open); every one present must load and run.
-    assert!(builtin >= 5, "scenarios/builtin/ has {builtin} files");
+    // MODEL.md §9's six built-in scenarios; every one must load and run.
+    assert!(builtin >= 6, "scenarios/builtin/ has {builtin} files");
     for path in files {
         let label = path.display().to_string();
         // First: the file as shipped loads and resolves.

@@ -82,6 +82,40 @@ pub fn bid(ctx: &StepCtx<'_>, w: &World, qbar: f64, i: usize, c: usize, n: f64) 
     w.customers.value_mult[i] * p.categories[c].value_usd + seg.quality_weight_usd * qbar - gas
 }
 
+/// The crossing of bids (price, units; highest first) and asks (price, units; lowest first): the
+/// largest volume Q at which the Q-th bid unit is ≥ the Q-th ask unit, and the marginal ask and bid
+/// (the prices of the Q-th units); (0, 0, 0) when nothing crosses.
+pub fn cross(bids: &[(f64, u64)], asks: &[(f64, u64)]) -> (u64, f64, f64) {
+    let (mut bi, mut ai) = (0usize, 0usize);
+    let (mut bleft, mut aleft) = (
+        bids.first().map_or(0, |x| x.1),
+        asks.first().map_or(0, |x| x.1),
+    );
+    let (mut q, mut mb, mut ma) = (0u64, 0.0f64, 0.0f64);
+    while bi < bids.len() && ai < asks.len() {
+        if bleft == 0 {
+            bi += 1;
+            bleft = bids.get(bi).map_or(0, |x| x.1);
+            continue;
+        }
+        if aleft == 0 {
+            ai += 1;
+            aleft = asks.get(ai).map_or(0, |x| x.1);
+            continue;
+        }
+        if bids[bi].0 < asks[ai].0 {
+            break;
+        }
+        let x = bleft.min(aleft);
+        q += x;
+        mb = bids[bi].0;
+        ma = asks[ai].0;
+        bleft -= x;
+        aleft -= x;
+    }
+    (q, ma, mb)
+}
+
 /// Clears every auction category; fills `buf.fills`, `buf.clear_price`, and the served,
 /// remaining and demanded counts; sets each bidding job's served, remaining, surplus and (when it
 /// won requests) its first-round choice to its first seller.
@@ -133,32 +167,9 @@ pub fn clear(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
         }
         asks.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
         // Crossing volume and marginal prices.
-        let (mut bi, mut ai) = (0usize, 0usize);
-        let (mut bleft, mut aleft) = (b[0].3, asks[0].2);
-        let (mut q, mut mb, mut ma) = (0u64, 0.0f64, 0.0f64);
-        while bi < b.len() && ai < asks.len() {
-            if b[bi].0 < asks[ai].0 {
-                break;
-            }
-            let x = bleft.min(aleft);
-            q += x;
-            mb = b[bi].0;
-            ma = asks[ai].0;
-            bleft -= x;
-            aleft -= x;
-            if bleft == 0 {
-                bi += 1;
-                if bi < b.len() {
-                    bleft = b[bi].3;
-                }
-            }
-            if aleft == 0 {
-                ai += 1;
-                if ai < asks.len() {
-                    aleft = asks[ai].2;
-                }
-            }
-        }
+        let units_b: Vec<(f64, u64)> = b.iter().map(|x| (x.0, x.3)).collect();
+        let units_a: Vec<(f64, u64)> = asks.iter().map(|x| (x.0, x.2)).collect();
+        let (q, ma, mb) = cross(&units_b, &units_a);
         if q == 0 {
             continue;
         }
@@ -220,8 +231,32 @@ pub fn clear(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
 
 #[cfg(test)]
 mod tests {
+    use super::cross;
+
     #[test]
     fn crossing_volume_and_price_by_hand() {
+        // Bids 10 @ 0.05 and 10 @ 0.02; asks 5 @ 0.01, 10 @ 0.03, 10 @ 0.04: Q = 10, marginal
+        // ask 0.03, marginal bid 0.05.
+        let bids = [(0.05, 10), (0.02, 10)];
+        let asks = [(0.01, 5), (0.03, 10), (0.04, 10)];
+        assert_eq!(cross(&bids, &asks), (10, 0.03, 0.05));
+        // Everything crosses: Q = all bids, marginal bid the lowest.
+        assert_eq!(
+            cross(&[(0.05, 3), (0.04, 2)], &[(0.01, 100)]),
+            (5, 0.01, 0.04)
+        );
+        // Nothing crosses.
+        assert_eq!(cross(&[(0.01, 3)], &[(0.02, 3)]), (0, 0.0, 0.0));
+        assert_eq!(cross(&[], &[(0.02, 3)]), (0, 0.0, 0.0));
+        // A zero-capacity ask is skipped.
+        assert_eq!(
+            cross(&[(0.05, 2)], &[(0.01, 0), (0.02, 5)]),
+            (2, 0.02, 0.05)
+        );
+    }
+
+    #[test]
+    fn quotas_by_hand() {
         // Bids 10 @ 0.05 and 10 @ 0.02; asks 5 @ 0.01, 10 @ 0.03, 10 @ 0.04.
         // Unit by unit: units 1–5 cross (0.05 ≥ 0.01), 6–10 cross (0.05 ≥ 0.03), unit 11 is a bid
         // of 0.02 against an ask of 0.03: no. Q = 10, marginal bid 0.05, marginal ask 0.03,

@@ -199,6 +199,18 @@ impl Checker<'_> {
                     )
                     .with_suggestion(nearest(o, kinds.iter().copied().chain(["none"]))));
             }
+            if matches!(o, "call_auction" | "subscription")
+                && let Some(i) = s
+                    .providers
+                    .initial
+                    .iter()
+                    .position(|g| g.quote_currency == super::model::QuoteCurrency::Token)
+            {
+                return Err(self.err(
+                    &format!("providers.initial[{i}].quote_currency"),
+                    format!("`{o}` offerings (pricing.platform_rule_override) are quoted in USD"),
+                ));
+            }
             if o == "surge"
                 && s.providers
                     .initial
