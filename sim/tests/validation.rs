@@ -2,10 +2,6 @@
 //! V1–V8 and V11, read from `scenarios/validation/` and run at their `quick` sizes through the
 //! real engine. V9 and V10 (tier 2, about a minute each) are only loaded and checked here; CI runs
 //! them with `mindmarket validate`. Each test prints its table rows (`cargo test -- --nocapture`).
-//!
-//! V7 is on record as a known failure (docs/MODEL.md D26): its test asserts that the case still
-//! fails the way its file declares, and fails itself once the engine reproduces MC = T·H, so that
-//! the declaration is removed.
 
 use std::path::PathBuf;
 
@@ -89,26 +85,8 @@ fn v6_conservation_and_equation_of_exchange() {
 }
 
 #[test]
-fn v7_buterin_mc_th_is_a_known_failure_until_d26_is_fixed() {
-    let r = run("v7_buterin_mc_th");
-    assert!(
-        r.known_failure.is_some(),
-        "v7_buterin_mc_th.toml declares no known_failure any more: replace this test by assert_pass"
-    );
-    assert_ne!(
-        r.verdict(),
-        Verdict::UnexpectedPass,
-        "V7 now passes: remove `known_failure` from scenarios/validation/v7_buterin_mc_th.toml and \
-         make this test assert_pass"
-    );
-    assert_eq!(r.verdict(), Verdict::KnownFailure);
-    // The failure is the documented one: the price settles within 1 % of p* (above it), not a
-    // broken pool or payment.
-    let price = &r.checks[0];
-    assert!(
-        price.observed > 1.0 && price.error < 0.01,
-        "V7 fails differently from its declaration: {price:?}"
-    );
+fn v7_buterin_mc_equals_th() {
+    assert_pass("v7_buterin_mc_th");
 }
 
 #[test]

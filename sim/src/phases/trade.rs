@@ -61,18 +61,8 @@ pub fn trade(
                 } else {
                     seg.prefund_steps * ewma
                 };
-                let escrow_usd = escrow as f64 * mid_usd / crate::units::TOKEN_UNIT as f64;
-                let mut buy = spend_nano;
-                if buy > 0 || need > 0 {
-                    buy += dust;
-                }
-                let mut sell = 0;
-                if target_usd > escrow_usd {
-                    buy += usd_to_nano(target_usd - escrow_usd);
-                } else if spend_nano == 0 && need == 0 {
-                    let keep = mul_div_ceil(usd_to_nano(target_usd), mid.den, mid.num.max(1));
-                    sell = (escrow - keep).max(0);
-                }
+                let (buy, sell, need) =
+                    escrow_order(mid, dust, escrow, usd_to_nano(target_usd), spend_nano, need);
                 if buy > 0 || sell > 0 || need > 0 {
                     out.push((i as u32, buy, sell, need));
                 }
@@ -361,4 +351,113 @@ fn fixed_model_price(
     let mut price = Price::from_usd_per_token(p);
     price.num = price.num.max(1);
     price
+}
+
+/// One onboarded customer's exchange order (MODEL.md §7.10, D26): what it buys (nano-USD), sells
+/// and buys exactly (base units) so that, after paying this step's platform spend `spend` (nano-USD,
+/// USD quotes) and `need` (base units, token quotes), its escrow is back at `target` (nano-USD), all
+/// valued at the snapshot mid price. Escrow above the target is netted against the step's spend
+/// before anything is bought, so a customer never buys and sells in the same batch; only what is
+/// left after the spend is sold. `dust` is added to a USD buy that pays for spend (it covers the
+/// flooring of the buyer's tokens).
+pub fn escrow_order(
+    mid: Price,
+    dust: i128,
+    escrow: i128,
+    target: i128,
+    spend: i128,
+    need: i128,
+) -> (i128, i128, i128) {
+    let num = mid.num.max(1);
+    let target_tok = mul_div_ceil(target, mid.den, num);
+    let mut excess = escrow - target_tok;
+    if excess <= 0 {
+        // At or under the target: buy the spend, the need, and the top-up.
+        let mut buy = spend;
+        if spend > 0 || need > 0 {
+            buy += dust;
+        }
+        buy += (target - mid.usd_for_tokens_floor(escrow)).max(0);
+        return (buy, 0, need);
+    }
+    // The excess covers token-quoted needs first (exact amounts), then USD spend.
+    let covered = excess.min(need);
+    let need = need - covered;
+    excess -= covered;
+    let spend_tok = mul_div_ceil(spend, mid.den, num);
+    if excess >= spend_tok {
+        (0, excess - spend_tok, need)
+    } else {
+        let buy = spend - mid.usd_for_tokens_floor(excess) + dust;
+        (buy, 0, need)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Mid price 0.5 USD per token: 5·10⁸ nano-USD per 10⁸ base units, i.e. 5 nano per base unit.
+    const MID: Price = Price { num: 5, den: 1 };
+    const DUST: i128 = 7;
+
+    #[test]
+    fn under_target_buys_spend_dust_and_top_up() {
+        // Escrow 100 base units = 500 nano; target 800 nano; spend 300 nano.
+        assert_eq!(
+            escrow_order(MID, DUST, 100, 800, 300, 0),
+            (300 + DUST + 300, 0, 0)
+        );
+        // No spend and no need: only the top-up, without dust.
+        assert_eq!(escrow_order(MID, DUST, 100, 800, 0, 0), (300, 0, 0));
+    }
+
+    #[test]
+    fn an_excess_smaller_than_the_spend_lowers_the_buy() {
+        // Escrow 200 units = 1000 nano, target 800 nano (160 units): excess 40 units = 200 nano;
+        // spend 300 nano: buy 300 − 200 + dust, sell nothing.
+        assert_eq!(
+            escrow_order(MID, DUST, 200, 800, 300, 0),
+            (100 + DUST, 0, 0)
+        );
+    }
+
+    #[test]
+    fn an_excess_larger_than_the_spend_is_sold_net_of_it() {
+        // Escrow 300 units, target 160 units, spend 300 nano = 60 units: sell 300 − 160 − 60.
+        assert_eq!(escrow_order(MID, DUST, 300, 800, 300, 0), (0, 80, 0));
+        // No spend: the whole excess is sold (the reference's rule).
+        assert_eq!(escrow_order(MID, DUST, 300, 800, 0, 0), (0, 140, 0));
+        // Never both a buy and a sell.
+        for escrow in 0..400 {
+            let (b, s, _) = escrow_order(MID, DUST, escrow, 800, 300, 0);
+            assert!(b == 0 || s == 0, "escrow {escrow}: buy {b} and sell {s}");
+        }
+    }
+
+    #[test]
+    fn token_needs_are_covered_by_the_excess_first() {
+        // Excess 140 units; need 100 units: covered, 40 left against spend 300 nano (60 units):
+        // buy 300 − 200 + dust.
+        assert_eq!(
+            escrow_order(MID, DUST, 300, 800, 300, 100),
+            (100 + DUST, 0, 0)
+        );
+        // Need 200 units: 140 covered, 60 bought exactly, the spend bought in full.
+        assert_eq!(
+            escrow_order(MID, DUST, 300, 800, 300, 200),
+            (300 + DUST, 0, 60)
+        );
+    }
+
+    #[test]
+    fn after_paying_at_mid_the_escrow_is_back_at_target() {
+        // Whatever the escrow, buying or selling at mid (no fee, no dust) and then paying the
+        // spend leaves exactly the target (the amounts here divide evenly).
+        for escrow in [0i128, 50, 160, 170, 220, 221, 500, 10_000] {
+            let (b, s, y) = escrow_order(MID, 0, escrow, 800, 300, 0);
+            let after = escrow + b / 5 - s + y - 300 / 5;
+            assert_eq!(after, 800 / 5, "escrow {escrow}: buy {b}, sell {s}");
+        }
+    }
 }
