@@ -10,9 +10,10 @@ use util::Dir;
 /// The tiny valid scenario (30 steps, 500 customers): runs in a fraction of a second.
 const TINY: &str = "tiny.toml";
 
-/// The four files of a run folder, sorted.
-const RUN_FILES: [&str; 4] = [
+/// The five files of a run folder, sorted.
+const RUN_FILES: [&str; 5] = [
     "agents.csv",
+    "categories.csv",
     "scenario.resolved.toml",
     "steps.csv",
     "summary.json",
@@ -105,7 +106,12 @@ fn summary_without_timing(dir: &Dir, out: &str) -> Value {
 
 /// Asserts that two run folders hold byte-identical outputs (summary.json modulo `timing`).
 fn assert_same_run(dir: &Dir, a: &str, b: &str) {
-    for f in ["steps.csv", "agents.csv", "scenario.resolved.toml"] {
+    for f in [
+        "steps.csv",
+        "categories.csv",
+        "agents.csv",
+        "scenario.resolved.toml",
+    ] {
         assert!(
             dir.read_bytes(format!("{a}/{f}")) == dir.read_bytes(format!("{b}/{f}")),
             "{a}/{f} and {b}/{f} differ"
@@ -222,7 +228,7 @@ fn usage_errors_exit_2() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn run_writes_exactly_the_four_files() {
+fn run_writes_exactly_the_five_files() {
     let dir = Dir::new("run_files");
     let out = run_tiny(&dir, "o", &[]);
     assert!(
@@ -423,7 +429,7 @@ fn steps_and_seed_flags_are_recorded_in_the_resolved_scenario() {
 // 7. Atomicity and output-path errors
 // ---------------------------------------------------------------------------------------------
 
-/// The bytes of the four run files of `out`.
+/// The bytes of the five run files of `out`.
 fn snapshot(dir: &Dir, out: &str) -> Vec<(String, Vec<u8>)> {
     RUN_FILES
         .iter()

@@ -216,6 +216,41 @@ pub struct StepMetrics {
     pub conservation_error_tokens: i128,
     /// Σ fiat balances incl. the outside world (nano-USD): always 0.
     pub conservation_error_usd: i128,
+    /// The step by category, in category order (written to `categories.csv`, not `steps.csv`).
+    #[serde(skip)]
+    pub categories: Vec<CategoryMetrics>,
+}
+
+/// One category in one step: a row of `categories.csv` (the reference's per-category shares
+/// `platform_share_requests__<category>`, in long format).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CategoryMetrics {
+    /// Step index (0-based).
+    pub step: u32,
+    /// Category name.
+    pub category: String,
+    /// End-customer requests served by the platform in this category.
+    pub requests_platform: u64,
+    /// End-customer requests served by incumbents in this category.
+    pub requests_incumbent: u64,
+    /// Platform share of the category's end-customer requests (0 when there are none).
+    pub platform_share_requests: f64,
+    /// Platform end-customer revenue in the category (posted USD price × requests).
+    pub revenue_platform_usd: f64,
+    /// Incumbent end-customer revenue in the category (posted USD price × requests).
+    pub revenue_incumbent_usd: f64,
+    /// Platform share of the category's end-customer revenue (0 when there is none).
+    pub platform_share_revenue: f64,
+    /// Active platform offerings in the category.
+    pub active_providers: u64,
+    /// Mean posted USD price of the platform's requests in the category (0 when none).
+    pub mean_price_platform_usd: f64,
+    /// Mean posted USD price of the incumbents' requests in the category (0 when none).
+    pub mean_price_incumbent_usd: f64,
+}
+
+fn share(part: f64, total: f64) -> f64 {
+    if total > 0.0 { part / total } else { 0.0 }
 }
 
 impl PartialEq for StepMetrics {
@@ -342,9 +377,26 @@ pub fn record(
     let (mut req_p, mut req_i, mut rev_p, mut rev_i) = (0u64, 0u64, 0.0, 0.0);
     let mut req_composite = 0u64;
     let (mut pw_p, mut pw_i, mut qw_p, mut qw_i) = (0.0, 0.0, 0.0, 0.0);
+    let mut cats: Vec<CategoryMetrics> = p
+        .categories
+        .iter()
+        .map(|c| CategoryMetrics {
+            step: ctx.step,
+            category: c.name.clone(),
+            ..CategoryMetrics::default()
+        })
+        .collect();
     for f in &buf.fills {
         let j = f.offering as usize;
         let n = f.n as f64;
+        let c = &mut cats[o.category[j] as usize];
+        if o.is_platform(j) {
+            c.requests_platform += f.n as u64;
+            c.revenue_platform_usd += n * price_usd[j];
+        } else {
+            c.requests_incumbent += f.n as u64;
+            c.revenue_incumbent_usd += n * price_usd[j];
+        }
         if o.is_platform(j) {
             req_p += f.n as u64;
             if !p.categories[o.category[j] as usize].recipe.is_empty() {
@@ -381,6 +433,7 @@ pub fn record(
             if o.active[j] {
                 active_providers += 1;
                 covered[o.category[j] as usize] = true;
+                cats[o.category[j] as usize].active_providers += 1;
                 composites += !p.categories[o.category[j] as usize].recipe.is_empty() as u64;
                 window_rev_platform.push(rev);
                 // Entrants of this step have no per-step flows yet.
@@ -476,6 +529,17 @@ pub fn record(
     } else {
         0.0
     };
+    for c in &mut cats {
+        let (rp, ri) = (c.requests_platform as f64, c.requests_incumbent as f64);
+        c.platform_share_requests = share(rp, rp + ri);
+        c.platform_share_revenue = share(
+            c.revenue_platform_usd,
+            c.revenue_platform_usd + c.revenue_incumbent_usd,
+        );
+        c.mean_price_platform_usd = share(c.revenue_platform_usd, rp);
+        c.mean_price_incumbent_usd = share(c.revenue_incumbent_usd, ri);
+    }
+    m.categories = cats;
     m.platform_share_revenue = if rev_p + rev_i > 0.0 {
         rev_p / (rev_p + rev_i)
     } else {

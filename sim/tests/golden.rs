@@ -1,5 +1,5 @@
 //! Golden-file test (rust-analyzer's data-driven `check`): each `tests/golden/<name>.toml` is run
-//! and its `steps.csv` and `agents.csv` are compared byte for byte with `tests/golden/<name>/`.
+//! and its `steps.csv`, `agents.csv` and `categories.csv` are compared byte for byte with `tests/golden/<name>/`.
 //!
 //! The expected files are a regression pin, not an independent oracle: they were produced by the
 //! program and reviewed (conservation columns zero, supply falling only by the recorded burns, B2B
@@ -41,6 +41,29 @@ fn check(name: &str) {
             m.step
         );
         supply_prev = supply;
+        // The per-category rows add up to the step's totals.
+        let c = &m.categories;
+        assert_eq!(c.len(), sim.params.categories.len());
+        let sum = |f: fn(&mindmarket_sim::metrics::CategoryMetrics) -> u64| -> u64 {
+            c.iter().map(f).sum()
+        };
+        assert_eq!(sum(|c| c.requests_platform), m.requests_platform);
+        assert_eq!(sum(|c| c.requests_incumbent), m.requests_incumbent);
+        assert_eq!(sum(|c| c.active_providers), m.active_providers);
+        assert_eq!(
+            c.iter().filter(|c| c.active_providers > 0).count() as u32,
+            m.categories_covered
+        );
+        let rev_p: f64 = c.iter().map(|c| c.revenue_platform_usd).sum();
+        let rev_i: f64 = c.iter().map(|c| c.revenue_incumbent_usd).sum();
+        if rev_p + rev_i > 0.0 {
+            assert!((rev_p / (rev_p + rev_i) - m.platform_share_revenue).abs() < 1e-12);
+        }
+        assert!(
+            c.iter()
+                .all(|c| (0.0..=1.0).contains(&c.platform_share_requests)
+                    && (0.0..=1.0).contains(&c.platform_share_revenue))
+        );
         w.step(&m).unwrap();
     }
     let summary = w.summary(&sim, &scenario::scenario_hash(&s));
@@ -50,7 +73,7 @@ fn check(name: &str) {
     );
     w.finish(&sim, &summary, &scenario::to_toml(&s)).unwrap();
     let expected_dir = dir.join(name);
-    for file in ["steps.csv", "agents.csv"] {
+    for file in ["steps.csv", "agents.csv", "categories.csv"] {
         let got = std::fs::read_to_string(out.path().join(file)).unwrap();
         let path = expected_dir.join(file);
         if std::env::var_os("UPDATE_GOLDEN").is_some() {

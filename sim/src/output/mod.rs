@@ -1,5 +1,5 @@
 //! Output sinks: the only module that touches the filesystem. A run folder gets `steps.csv` (one
-//! row per recorded step), `agents.csv` (final state per offering), `summary.json` (headline
+//! row per recorded step), `categories.csv` (one row per recorded step and category), `agents.csv` (final state per offering), `summary.json` (headline
 //! results, conservation check, and a `timing` block) and `scenario.resolved.toml`. Every file is
 //! written to a temporary name and renamed when complete, so an interrupted run never leaves a
 //! file that looks complete.
@@ -33,6 +33,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
 pub struct RunWriter {
     dir: PathBuf,
     steps: csv::Writer<AtomicFile>,
+    categories: csv::Writer<AtomicFile>,
     record_every: u32,
     last_steps: u32,
     acc: SummaryAccumulator,
@@ -49,9 +50,12 @@ impl RunWriter {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join("steps.csv");
         let file = AtomicFile::create(&path).map_err(io(&path))?;
+        let cpath = dir.join("categories.csv");
+        let cfile = AtomicFile::create(&cpath).map_err(io(&cpath))?;
         Ok(RunWriter {
             dir: dir.to_path_buf(),
             steps: csv::Writer::from_writer(file),
+            categories: csv::Writer::from_writer(cfile),
             record_every: record_every.max(1),
             last_steps: total_steps,
             acc: SummaryAccumulator::new(categories),
@@ -67,6 +71,13 @@ impl RunWriter {
                 path: path.display().to_string(),
                 source: std::io::Error::other(e.to_string()),
             })?;
+            let cpath = self.dir.join("categories.csv");
+            for c in &m.categories {
+                self.categories.serialize(c).map_err(|e| SimError::Io {
+                    path: cpath.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+            }
         }
         Ok(())
     }
@@ -89,6 +100,11 @@ impl RunWriter {
             path: steps_path.display().to_string(),
             source: std::io::Error::other(e.to_string()),
         })?;
+        let cats_path = self.dir.join("categories.csv");
+        let cats = self.categories.into_inner().map_err(|e| SimError::Io {
+            path: cats_path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         let mut json = serde_json::to_string_pretty(summary).expect("summary serializes");
         json.push('\n');
         // Stage every file under its temporary name first; rename only when all are written, so
@@ -104,6 +120,7 @@ impl RunWriter {
             f.write_all(&bytes).map_err(io(&path))?;
             staged.push((path, f));
         }
+        staged.push((cats_path, cats));
         for (path, f) in staged {
             f.commit().map_err(io(&path))?;
         }
