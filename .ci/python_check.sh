@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 t0=$SECONDS
 echo "==> cargo test -p mindmarket-sim --features parquet --test sweep (the Rust side, with Parquet)"
 cargo test --locked -p mindmarket-sim --features parquet --test sweep
+echo "==> cargo test -p mindmarket-analysis --features parquet --lib (the analysis crate reads Parquet)"
+cargo test --locked -p mindmarket-analysis --features parquet --lib
 echo "==> cargo build --profile test --features parquet --bin mindmarket"
 cargo build --locked --profile test --features parquet --bin mindmarket
 bin=target/debug/mindmarket

@@ -18,7 +18,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run a scenario and write its outputs (steps.csv, agents.csv, summary.json,
+    /// Run a scenario and write its outputs (steps.csv, categories.csv, agents.csv, summary.json,
     /// scenario.resolved.toml).
     Run(commands::run::RunArgs),
     /// Validate a scenario without running it.

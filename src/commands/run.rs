@@ -98,7 +98,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     if !a.quiet {
         let h = &summary.headline;
         println!(
-            "wrote {}/ (steps.csv, agents.csv, summary.json, scenario.resolved.toml)",
+            "wrote {}/ (steps.csv, categories.csv, agents.csv, summary.json, scenario.resolved.toml)",
             out.display()
         );
         println!(
