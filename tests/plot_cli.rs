@@ -61,7 +61,7 @@ fn plot_run_folder_writes_legible_png_and_svg() {
         .args(["plot", "run", "--format", "both"])
         .run();
     assert!(
-        out.stdout.contains("wrote 22 chart files"),
+        out.stdout.contains("wrote 24 chart files"),
         "{}",
         out.describe()
     );
@@ -72,6 +72,7 @@ fn plot_run_folder_writes_legible_png_and_svg() {
         "gmv_usd",
         "gmv_tokens",
         "request_share",
+        "category_share",
         "active_customers",
         "active_providers",
         "velocity",

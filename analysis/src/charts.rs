@@ -16,6 +16,7 @@ use crate::plot::{BarSeries, Body, Chart, FULL_SIZE, HBars, Heatmap, Layer, RefL
 use crate::run::RunFolder;
 use crate::stats;
 use crate::sweep::{Sensitivity, SweepFolder};
+use crate::table::Table;
 
 /// Summary metrics plotted for a sweep when `--metrics` is not given (those the sweep has).
 pub const DEFAULT_SWEEP_METRICS: &[&str] = &[
@@ -239,18 +240,133 @@ pub fn column_chart(run: &RunFolder, column: &str) -> Result<Chart> {
     })
 }
 
-/// The charts of a run folder: the headline charts (all, or those named in `selection`, which may
-/// also name any `steps.csv` column).
+/// Id of the per-category chart of a run (drawn from `categories.csv`).
+pub const CATEGORY_SHARE: &str = "category_share";
+
+/// The platform's share of end-customer requests in each category over time (from the run's
+/// `categories.csv`), one line per category; `None` for a run folder without that file (runs of
+/// older versions) or without categories.
+pub fn category_share_chart(run: &RunFolder) -> Result<Option<Chart>> {
+    let path = run.dir.join("categories.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let t = Table::read(&path)?;
+    let steps = t.num("step")?;
+    let share = t.num("platform_share_requests")?;
+    let cats = t
+        .text("category")
+        .ok_or_else(|| Error::format(&path, "no column `category`"))?;
+    // Categories in the order of the file (the scenario's), each with its own series.
+    let mut names: Vec<&str> = Vec::new();
+    let mut series: Vec<Vec<(f64, f64)>> = Vec::new();
+    for (i, c) in cats.iter().enumerate() {
+        let k = match names.iter().position(|n| n == c) {
+            Some(k) => k,
+            None => {
+                names.push(c);
+                series.push(Vec::new());
+                names.len() - 1
+            }
+        };
+        series[k].push((steps[i], share[i]));
+    }
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let unit_t = catalog::time_unit(run.step_days());
+    let peak = share
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, f64::max);
+    let smooth = series.iter().all(|s| s.len() >= 60);
+    let layers = names
+        .iter()
+        .zip(series)
+        .enumerate()
+        .map(|(k, (name, pts))| {
+            let pts = if smooth {
+                let v: Vec<f64> = pts.iter().map(|p| p.1).collect();
+                let m = trailing_mean(&v, SMOOTH_STEPS);
+                pts.iter().map(|p| p.0).zip(m).collect()
+            } else {
+                pts
+            };
+            let last = pts
+                .iter()
+                .rev()
+                .map(|p| p.1)
+                .find(|x| x.is_finite())
+                .unwrap_or(f64::NAN);
+            Layer::line(
+                format!("{name} (last: {})", fmt::value(last, NumFormat::Percent)),
+                theme::series_color(k),
+                pts,
+            )
+        })
+        .collect();
+    let smoothing = if smooth {
+        format!("{SMOOTH_STEPS}-{unit_t} trailing means · ")
+    } else {
+        String::new()
+    };
+    Ok(Some(Chart {
+        id: CATEGORY_SHARE.to_string(),
+        title: format!("Platform share by category — {}", run_tag(run)),
+        subtitle:
+            "Where the platform wins: its share of the end customers' requests in each category."
+                .to_string(),
+        note: Some(format!(
+            "{smoothing}{} · {}",
+            run_subtitle_tail(run),
+            path.display()
+        )),
+        body: Body::Xy(XyPlot {
+            x_label: unit_t.to_string(),
+            y_unit: "% of the category's requests".to_string(),
+            y_format: Some(NumFormat::Percent),
+            // Scaled to the data (category shares are often small); the tipping line only when a
+            // category comes near it.
+            zero_based: true,
+            hlines: if peak >= 0.3 {
+                vec![RefLine {
+                    at: 0.5,
+                    label: "tipping line (50%)".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            layers,
+            ..XyPlot::default()
+        }),
+        size: FULL_SIZE,
+    }))
+}
+
+/// The charts of a run folder: the headline charts and the per-category share (all, or those
+/// named in `selection`, which may also name any `steps.csv` column).
 pub fn run_charts(run: &RunFolder, selection: &[String]) -> Result<Vec<Chart>> {
     if selection.is_empty() {
-        return Ok(catalog::HEADLINE
-            .iter()
-            .filter_map(|s| headline_chart(run, s))
-            .collect());
+        let mut out: Vec<Chart> = Vec::new();
+        for spec in catalog::HEADLINE {
+            out.extend(headline_chart(run, spec));
+            if spec.id == "request_share" {
+                out.extend(category_share_chart(run)?);
+            }
+        }
+        return Ok(out);
     }
     let mut out = Vec::new();
     for name in selection {
-        if let Some(spec) = catalog::headline(name) {
+        if name == CATEGORY_SHARE {
+            out.push(category_share_chart(run)?.ok_or_else(|| {
+                Error::format(
+                    &run.dir.join("categories.csv"),
+                    "is missing or empty: chart `category_share` needs it",
+                )
+            })?);
+        } else if let Some(spec) = catalog::headline(name) {
             out.push(headline_chart(run, spec).ok_or_else(|| {
                 Error::format(
                     &run.dir.join("steps.csv"),
@@ -260,7 +376,8 @@ pub fn run_charts(run: &RunFolder, selection: &[String]) -> Result<Vec<Chart>> {
         } else if run.steps.get_num(name).is_some() {
             out.push(column_chart(run, name)?);
         } else {
-            let ids: Vec<&str> = catalog::HEADLINE.iter().map(|c| c.id).collect();
+            let mut ids: Vec<&str> = catalog::HEADLINE.iter().map(|c| c.id).collect();
+            ids.push(CATEGORY_SHARE);
             return Err(Error::Unknown {
                 message: format!(
                     "unknown metric `{name}`: use a chart ({}) or a numeric column of {}",

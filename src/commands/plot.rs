@@ -37,7 +37,7 @@ pub struct PlotArgs {
     #[arg(long, value_enum, default_value = "png")]
     pub format: FormatArg,
     /// Only these charts, comma-separated. Run folder: token_price, gmv_usd, gmv_tokens,
-    /// request_share, active_customers, active_providers, velocity, treasury, hhi, gini, or any
+    /// request_share, category_share, active_customers, active_providers, velocity, treasury, hhi, gini, or any
     /// steps.csv column. Sweep folder: summary metrics (`all` for every one) or step columns.
     #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
     pub metrics: Vec<String>,
