@@ -96,8 +96,10 @@ pub struct StepMetrics {
     pub pool_usd: f64,
     /// Customer escrow (tokens).
     pub escrow_tokens: f64,
-    /// Tokens burned this step.
+    /// Tokens burned this step, by every burn (fee burn, buyback, studio).
     pub burned_tokens: f64,
+    /// Tokens burned this step by the fee burn (`burn_share` of platform fees).
+    pub fee_burned_tokens: f64,
     /// Fees credited to the treasury this step (tokens).
     pub platform_fee_tokens: f64,
     /// Batch buy flow (USD).
@@ -517,7 +519,9 @@ pub fn record(
     m.pool_tokens = tokens(pool_t);
     m.pool_usd = usd(ledger.usd(Account::Pool));
     m.escrow_tokens = tokens(escrow);
-    m.burned_tokens = tokens(s.burned_tokens);
+    m.burned_tokens = tokens(ledger.burned() - w.burned_seen);
+    w.burned_seen = ledger.burned();
+    m.fee_burned_tokens = tokens(s.burned_tokens);
     m.platform_fee_tokens = tokens(s.fees_tokens);
     m.exchange_buy_usd = usd(buf.exchange.buy_usd);
     m.exchange_sell_tokens = tokens(buf.exchange.sell_tokens);

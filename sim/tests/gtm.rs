@@ -269,6 +269,11 @@ fn buyback_burns_and_liquidity_deepens_the_pool() {
     let burned: f64 = rows.iter().map(|m| m.buyback_burned_tokens).sum();
     assert!(burned > 0.0);
     assert!((rows.last().unwrap().burned_cum - burned).abs() < 1e-6);
+    let per_step: f64 = rows.iter().map(|m| m.burned_tokens).sum();
+    assert!(
+        (per_step - burned).abs() < 1e-6,
+        "burned_tokens counts the buyback"
+    );
     assert!(rows[5].pool_usd > rows[4].pool_usd + 4000.0);
 }
 
@@ -288,7 +293,17 @@ fn studio_conversion_routes_tokens_by_use() {
         let bought: f64 = rows.iter().map(|m| m.studio_buy_usd).sum();
         assert!((bought - 50.0 * 60.0).abs() < 1.0, "{use_}: {bought}");
         match check {
-            0 => assert!(rows.last().unwrap().burned_cum > 0.0),
+            0 => {
+                // The studio's burn shows in the per-step column, and the steps add up to the
+                // cumulative count (no fee burn here).
+                let per_step: f64 = rows.iter().map(|m| m.burned_tokens).sum();
+                let cum = rows.last().unwrap().burned_cum;
+                assert!(
+                    cum > 0.0 && (per_step - cum).abs() < 1e-6,
+                    "{per_step} vs {cum}"
+                );
+                assert!(rows.iter().all(|m| m.fee_burned_tokens == 0.0));
+            }
             1 => assert!(rows.last().unwrap().studio_tokens == 0.0),
             _ => assert!(sim.ledger.tokens(Account::Studio) > 0),
         }

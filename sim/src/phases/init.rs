@@ -248,6 +248,7 @@ pub fn init(p: &Params) -> (World, Ledger) {
         cum_adopters_incumbent: vec![0; s.incumbents.len()],
         staking_apy: 0.0,
         price_history: [price.usd_per_token(); 2],
+        burned_seen: ledger.burned(),
         developers,
         gtm: Default::default(),
         subs: Default::default(),

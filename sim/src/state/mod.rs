@@ -55,6 +55,8 @@ pub struct World {
     pub staking_apy: f64,
     /// Batch prices of the last two steps (USD per token), for speculators' momentum.
     pub price_history: [f64; 2],
+    /// Tokens burned up to the end of the last recorded step (for the per-step `burned_tokens`).
+    pub burned_seen: i128,
     /// Go-to-market state (MODEL.md §7.13).
     pub gtm: gtm::GtmState,
     /// Customers' subscriptions (empty unless subscription offerings are possible).
