@@ -119,14 +119,21 @@ pub fn match_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepB
             let sub_cap = super::subscription::params(w, off)
                 .filter(|sp| sp.overage_price.is_none())
                 .map(|sp| sp.cap_requests);
+            // Several jobs of one customer may ask in the same segment: what the earlier ones ask
+            // counts against the cap of the later ones (in key order).
+            let mut seg_asked: std::collections::BTreeMap<u32, u64> = Default::default();
             let asked: Vec<u64> = seg
                 .iter()
                 .map(|x| {
                     let n = buf.jobs[x.4 as usize].remaining as u64;
                     match sub_cap {
-                        Some(c) => n.min(c.saturating_sub(
-                            sub_used.get(&(x.2, off as u32)).copied().unwrap_or(0),
-                        )),
+                        Some(c) => {
+                            let before = sub_used.get(&(x.2, off as u32)).copied().unwrap_or(0);
+                            let this = seg_asked.entry(x.2).or_default();
+                            let a = n.min(c.saturating_sub(before + *this));
+                            *this += a;
+                            a
+                        }
                         None => n,
                     }
                 })

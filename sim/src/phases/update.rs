@@ -74,11 +74,19 @@ pub fn update(
             })
             .collect()
     };
+    // The amount a rating is weighted by is n × the price per request; a subscription's posted
+    // (marginal) price is 0, so its requests count at the fee per included request.
+    let unit_price: Vec<f64> = (0..n_off)
+        .map(|j| match super::subscription::params(w, j) {
+            Some(sp) => sp.fee_usd_per_step / sp.cap_requests.max(1) as f64,
+            None => price_usd[j],
+        })
+        .collect();
     let mut agg = vec![0.0f64; n_off];
     let mut rated = vec![false; n_off];
     for (f, &r) in buf.fills.iter().zip(&ratings) {
         let j = f.offering as usize;
-        let amount = f.n as f64 * price_usd[j];
+        let amount = f.n as f64 * unit_price[j];
         agg[j] += r * (1.0 + amount / pl.reputation_amount_ref_usd).log10();
         rated[j] = true;
         let job = &mut buf.jobs[f.job as usize];
