@@ -455,6 +455,50 @@ fn subscriptions_charge_fees_cap_requests_and_renew() {
 }
 
 #[test]
+fn auction_bids_are_net_of_the_best_alternative() {
+    // Deterministic customers (max utility): with an incumbent that is cheaper, no bid
+    // reaches an ask (a bidder never pays more than leaves it as well off as the incumbent), and
+    // the incumbent serves; with an incumbent dearer than the service is worth (its utility < 0),
+    // the alternative is the outside option and the auctions clear.
+    let auction_requests = |incumbent: &[&str]| {
+        let mut o: Vec<String> = vec![
+            "run.steps=20".into(),
+            "pricing.platform_rule_override=\"call_auction\"".into(),
+            "adoption.adoption_rule=\"immediate\"".into(),
+            "providers.initial[1].quote_currency=\"usd\"".into(),
+            "providers.initial[1].price=0.0008".into(),
+            // Price is the only difference between the offerings (utility = value − price).
+            "network_effects.same_side_weight_usd=0".into(),
+            "network_effects.cross_side_weight_usd=0".into(),
+        ];
+        for k in 0..3 {
+            for kv in [
+                "choice_model=\"max_utility\"",
+                "initial_aware_share=1.0",
+                "quality_weight_usd=0",
+                "reputation_weight_usd=0",
+            ] {
+                o.push(format!("segments[{k}].{kv}"));
+            }
+        }
+        o.extend(incumbent.iter().map(|x| x.to_string()));
+        let o: Vec<&str> = o.iter().map(String::as_str).collect();
+        let s = resolve(TINY, &o);
+        let (rows, _) = run_checked(&s);
+        let auction: u64 = rows.iter().map(|m| m.auction_requests).sum();
+        let incumbent: u64 = rows.iter().map(|m| m.requests_incumbent).sum();
+        (auction, incumbent)
+    };
+    // The incumbent sells at 0.1 USD per 10⁶ LLM tokens (0.00015 USD a chat request), far
+    // below every platform ask (0.004 for chat): the old bid m·v − φ ≈ 0.02 would clear.
+    let (a, i) = auction_requests(&["incumbent.price_usd_per_1m_tokens=0.1"]);
+    assert_eq!(a, 0, "bids above the incumbent's surplus cleared");
+    assert!(i > 0);
+    let (a, _) = auction_requests(&["incumbent.price_usd_per_1m_tokens=100"]);
+    assert!(a > 0, "with a worthless incumbent the auctions clear");
+}
+
+#[test]
 fn call_auctions_clear_at_one_price_per_category() {
     let s = resolve(
         TINY,

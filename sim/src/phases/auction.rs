@@ -4,8 +4,10 @@
 //! `call_auction` (an auction category). After P4, [`qbar`] gives each auction category the
 //! capacity-weighted quality q̄ of its admissible asks (quality ≥ the ask's `min_quality`, capacity
 //! left). In P5 an onboarded customer with a job in an auction category does not choose: it bids
-//! b_i = m_i v_c + w_q q̄ − φ per request for its n requests (φ the channel gas of a new provider,
-//! 0 for gateway users; no taste shock), marked by [`AUCTION`]. In P6, before the matching rounds,
+//! b_i = m_i v_c + w_q q̄ − φ + με_iA − A_i per request for its n requests (φ the channel gas of a
+//! new provider, 0 for gateway users; A_i = max(best incumbent's V_iI + με_iI, με_i0), the
+//! utility of its best alternative with the same taste draws as a choice, so that winning at a
+//! price ≤ b_i never leaves it worse off than not bidding), marked by [`AUCTION`]. In P6, before the matching rounds,
 //! [`clear`] clears each auction category (categories in index order): asks a_j (the posted price)
 //! for their capacity sorted by (a_j, id), bid requests sorted by (−b_i, lottery key); the crossing
 //! volume Q is the largest volume at which the Q-th bid is ≥ the Q-th ask; the clearing price is
@@ -66,7 +68,8 @@ pub fn qbar(w: &World, snap: &Snapshot, buf: &StepBuf, n_cat: usize) -> Vec<f64>
         .collect()
 }
 
-/// The bid per request of customer `i` for a job of `n` requests in auction category `c`.
+/// The gross bid per request of customer `i` for a job of `n` requests in auction category `c`
+/// (MODEL.md's b = m_i v_c + w_q q̄ − φ; P5 subtracts the best alternative's utility).
 pub fn bid(ctx: &StepCtx<'_>, w: &World, qbar: f64, i: usize, c: usize, n: f64) -> f64 {
     let p = ctx.p;
     let seg = &p.s.segments[w.customers.segment[i] as usize];
@@ -188,7 +191,8 @@ pub fn clear(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
             let mut take = n.min(left);
             left -= take;
             let job_k = k as usize;
-            buf.jobs[job_k].surplus = (bid - pc) as f32;
+            // Surplus over the outside option (`Job::alt`).
+            buf.jobs[job_k].surplus = (bid - pc) as f32 + buf.jobs[job_k].alt;
             while take > 0 {
                 while sleft == 0 {
                     s += 1;

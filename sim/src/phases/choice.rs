@@ -92,6 +92,9 @@ fn gumbel(taste_key: u64, j: u32) -> f64 {
 pub struct Choice {
     /// Bid per request when the job bids in a call auction (`offering` = `auction::AUCTION`).
     pub bid: f64,
+    /// For an auction bid: the best alternative's utility (which the bid is net of) less the
+    /// outside option's, so that a winner's surplus over the outside option is bid − p_c + alt.
+    pub alt: f64,
     /// Chosen offering or `NONE`.
     pub offering: u32,
     /// Requests after the budget cap.
@@ -136,15 +139,49 @@ pub fn choose(
     // only the incumbents and the outside option remain.
     let auction = snap.auction_qbar.get(c).is_some_and(|q| !q.is_nan());
     let onboarded = w.customers.status[i] == Status::Onboarded;
+    let taste = ck(Purpose::Taste);
     if auction && first && onboarded {
+        // A bidder pays at most what leaves it as well off as its best alternative: its
+        // reservation price is the gross bid plus its taste for the auction's winners, less the
+        // utility of the best incumbent or of the outside option, taste shocks included (the same
+        // draws as a choice), so that auction demand is a logit demand like any other.
+        let shock = |j: u32| if mu > 0.0 { mu * gumbel(taste, j) } else { 0.0 };
+        let outside = if seg.outside_option {
+            shock(NONE)
+        } else {
+            f64::NEG_INFINITY
+        };
+        let mut alt = outside;
+        for &j in &snap.incumbents_in[c] {
+            let v = utility(
+                ctx,
+                w,
+                snap,
+                seg,
+                sp.expected_requests,
+                i,
+                c,
+                j as usize,
+                n as f64,
+            );
+            alt = alt.max(v + shock(j));
+        }
+        let alt = if alt.is_finite() { alt } else { 0.0 };
+        let gross = super::auction::bid(ctx, w, snap.auction_qbar[c], i, c, n as f64)
+            + shock(super::auction::AUCTION);
         return Choice {
-            bid: super::auction::bid(ctx, w, snap.auction_qbar[c], i, c, n as f64),
+            bid: gross - alt,
+            // A winner's surplus over the outside option is bid − p_c + this.
+            alt: if outside.is_finite() {
+                alt - outside
+            } else {
+                alt
+            },
             offering: super::auction::AUCTION,
             n,
             surplus: 0.0,
         };
     }
-    let taste = ck(Purpose::Taste);
     let nf = n as f64;
     let mut best_u = if seg.outside_option {
         if mu > 0.0 {
@@ -216,6 +253,7 @@ pub fn choose(
     if best_j == NONE {
         return Choice {
             bid: 0.0,
+            alt: 0.0,
             offering: NONE,
             n,
             surplus: 0.0,
@@ -236,6 +274,7 @@ pub fn choose(
         if n_eff == 0 {
             return Choice {
                 bid: 0.0,
+                alt: 0.0,
                 offering: NONE,
                 n,
                 surplus: 0.0,
@@ -249,6 +288,7 @@ pub fn choose(
     };
     Choice {
         bid: 0.0,
+        alt: 0.0,
         offering: best_j,
         n: n_eff,
         surplus,
@@ -317,9 +357,11 @@ fn customer_jobs(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, i: usize, out: &
             rating_sum: 0.0,
             rated: 0,
             bid: 0.0,
+            alt: 0.0,
         };
         let ch = choose(ctx, w, snap, &job, n, &none, true);
         job.bid = ch.bid as f32;
+        job.alt = ch.alt as f32;
         job.choice = ch.offering;
         job.n = ch.n;
         job.remaining = if ch.offering == NONE { 0 } else { ch.n };

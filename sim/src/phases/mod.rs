@@ -64,8 +64,12 @@ pub struct Job {
     pub rating_sum: f32,
     /// Number of rated fills.
     pub rated: u16,
-    /// Bid per request in a call auction (USD; 0 otherwise).
+    /// Bid per request in a call auction (USD; 0 otherwise): the gross bid net of `alt`.
     pub bid: f32,
+    /// For a call-auction bid: the utility per request of the customer's best alternative
+    /// (incumbents, outside option; the bid is net of it) less the outside option's, so that a
+    /// winner's surplus over the outside option is bid − p_c + alt (USD; 0 otherwise).
+    pub alt: f32,
 }
 
 /// Requests of one job served by one offering.
