@@ -455,6 +455,41 @@ fn subscriptions_charge_fees_cap_requests_and_renew() {
 }
 
 #[test]
+fn composites_pay_subscription_suppliers_the_fee_per_included_request() {
+    // End customers need only the composite category, so chat is sold only to composites (B2B).
+    // The chat providers sell subscriptions (posted price 0 for subscribers): a composite is not a
+    // subscriber and pays fee / cap = 0.05 / 30 USD per unit, so the chat offerings earn revenue.
+    let mut o = vec![
+        "run.steps=30".to_string(),
+        "providers.initial[0].pricing={ kind = \"subscription\", fee_usd_per_step = 0.05, cap_requests = 30 }".into(),
+        "providers.initial[1].pricing={ kind = \"subscription\", fee_usd_per_step = 0.05, cap_requests = 30 }".into(),
+        "providers.initial[1].quote_currency=\"usd\"".into(),
+    ];
+    for k in 0..3 {
+        o.push(format!("segments[{k}].needs={{ agent = 1.0 }}"));
+    }
+    let o: Vec<&str> = o.iter().map(String::as_str).collect();
+    let s = resolve(TINY, &o);
+    let (rows, sim) = run_checked(&s);
+    assert!(rows.iter().any(|m| m.gmv_b2b_usd > 0.0));
+    let w = &sim.world;
+    let chat_revenue: f64 = (0..w.offerings.len())
+        .filter(|&j| {
+            w.offerings.is_platform(j)
+                && matches!(
+                    w.offerings.rule[j],
+                    mindmarket_sim::policy::pricing::PricingRule::Subscription(_)
+                )
+        })
+        .map(|j| w.offerings.cum_revenue_usd[j])
+        .sum();
+    assert!(
+        chat_revenue > 0.0,
+        "subscription suppliers were not paid by composites"
+    );
+}
+
+#[test]
 fn auction_bids_are_net_of_the_best_alternative() {
     // Deterministic customers (max utility): with an incumbent that is cheaper, no bid
     // reaches an ask (a bidder never pays more than leaves it as well off as the incumbent), and

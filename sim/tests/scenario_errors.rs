@@ -255,6 +255,15 @@ fn negative_budget_is_a_range_error_on_its_line() {
 }
 
 #[test]
+fn an_incumbent_cannot_sell_subscriptions() {
+    let e = check_err(
+        "[incumbent]\nname = \"big\"\npricing = { kind = \"subscription\", fee_usd_per_step = 1 }\n",
+    );
+    assert_eq!(e.key_path, "incumbent.pricing.kind");
+    assert!(e.to_string().contains("cannot sell subscriptions"), "{e}");
+}
+
+#[test]
 fn range_errors_of_shares_and_non_finite_floats() {
     let e = check_err("[platform]\nfailure_rate = 1.5\n");
     assert_eq!(

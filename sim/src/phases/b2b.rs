@@ -4,6 +4,7 @@
 //! Composites are few (O(offerings)), so both passes are sequential and in id order.
 
 use super::snapshot::Snapshot;
+use super::subscription::b2b_price;
 use super::{StepBuf, StepCtx};
 use crate::rng::{EntityKind, Purpose, hash_key, key, splitmix64};
 use crate::state::{Ecosystem, NONE, World};
@@ -61,8 +62,8 @@ fn pick_supplier(
             continue;
         }
         let price = match o.ecosystem[su] {
-            Ecosystem::Platform => snap.price_usd[su] * (1.0 + fb),
-            Ecosystem::Incumbent(_) => snap.price_usd[su],
+            Ecosystem::Platform => b2b_price(w, &snap.price_usd, su) * (1.0 + fb),
+            Ecosystem::Incumbent(_) => b2b_price(w, &snap.price_usd, su),
         };
         let mut u = b.b2b_quality_weight_usd * snap.quality[su]
             + b.b2b_reputation_weight_usd * o.reputation[su]
@@ -107,7 +108,7 @@ fn pick_platform_supplier(
         }
         let mut u = b.b2b_quality_weight_usd * snap.quality[su]
             + b.b2b_reputation_weight_usd * o.reputation[su]
-            - snap.price_usd[su] * (1.0 + fb);
+            - b2b_price(w, &snap.price_usd, su) * (1.0 + fb);
         if b.b2b_logit_scale_usd > 0.0 {
             let g = -(-unit(splitmix64(
                 base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
@@ -214,7 +215,7 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
                 exclude,
             );
             if s != NONE {
-                unit_cost += u as f64 * snap.price_usd[s as usize] * (1.0 + fb);
+                unit_cost += u as f64 * b2b_price(w, &snap.price_usd, s as usize) * (1.0 + fb);
             }
             picks.push(s);
         }
@@ -318,7 +319,8 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
             if s != NONE {
                 let s = s as usize;
                 let gross = if o.is_platform(s) { 1.0 + fb } else { 1.0 };
-                snap.cost_usd[j] += u as f64 * snap.price_usd[s] * gross;
+                let price = b2b_price(w, &snap.price_usd, s);
+                snap.cost_usd[j] += u as f64 * price * gross;
                 q *= snap.quality[s].max(0.0).powf(ak);
             } else {
                 q = 0.0;

@@ -88,10 +88,11 @@ pub fn input_cost_estimate_usd(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, j:
             if su == j {
                 continue;
             }
+            let price = super::subscription::b2b_price(w, &snap.price_usd, su);
             let gross = if o.is_platform(su) {
-                snap.price_usd[su] * (1.0 + fb)
+                price * (1.0 + fb)
             } else {
-                snap.price_usd[su]
+                price
             };
             let mut v = b.b2b_quality_weight_usd * quality(w, snap, su)
                 + b.b2b_reputation_weight_usd * o.reputation[su]

@@ -97,6 +97,17 @@ pub fn params(w: &World, j: usize) -> Option<&subscription::Params> {
     }
 }
 
+/// The price per request a B2B buyer (a composite, a go-to-market buyer) pays offering `j`: its
+/// posted price, or for a subscription offering (whose posted price, the subscribers' marginal
+/// price, is 0) its fee per included request, `fee_usd_per_step / cap_requests`. Ratings are
+/// weighted by the same price (P9).
+pub fn b2b_price(w: &World, price_usd: &[f64], j: usize) -> f64 {
+    match params(w, j) {
+        Some(sp) => sp.fee_usd_per_step / sp.cap_requests.max(1) as f64,
+        None => price_usd[j],
+    }
+}
+
 /// Whether customer `i`'s job in category `c` is a subscriber of offering `j` at step `t`.
 pub fn subscribed(w: &World, i: usize, c: usize, j: u32, t: u32) -> bool {
     w.subs.enabled() && w.subs.active(i * w.customers.n_categories + c, t) == Some(j)

@@ -77,10 +77,7 @@ pub fn update(
     // The amount a rating is weighted by is n × the price per request; a subscription's posted
     // (marginal) price is 0, so its requests count at the fee per included request.
     let unit_price: Vec<f64> = (0..n_off)
-        .map(|j| match super::subscription::params(w, j) {
-            Some(sp) => sp.fee_usd_per_step / sp.cap_requests.max(1) as f64,
-            None => price_usd[j],
-        })
+        .map(|j| super::subscription::b2b_price(w, price_usd, j))
         .collect();
     let mut agg = vec![0.0f64; n_off];
     let mut rated = vec![false; n_off];

@@ -773,6 +773,17 @@ impl Checker<'_> {
         if let Err((key, msg)) = inc.pricing.check(true) {
             return Err(self.err(&p(&format!("pricing.{key}")), msg));
         }
+        // Subscriptions are charged in tokens from customers' escrow; an incumbent is paid in
+        // fiat and holds no token wallet it would sell (MODEL.md §7.14).
+        if matches!(
+            inc.pricing,
+            crate::policy::pricing::PricingRule::Subscription(_)
+        ) {
+            return Err(self.err(
+                &p("pricing.kind"),
+                "an incumbent cannot sell subscriptions (they are paid in tokens; incumbents are paid in fiat): use `fixed`, `cost_plus`, `limit_pricing` or another per-request rule",
+            ));
+        }
         self.f(
             &p("price_usd_per_1m_tokens"),
             inc.price_usd_per_1m_tokens,
