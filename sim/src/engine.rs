@@ -1,5 +1,15 @@
-//! The engine: a [`Simulation`] owns its parameters, state, ledger and thread pool, and runs the
-//! step as a straight list of phase calls. There is no scheduler: the order below is the schedule.
+//! The engine: a [`Simulation`] owns its parameters, state, ledger and the means to run its phases
+//! (one thread, or a rayon pool), and runs the step as a straight list of phase calls. There is no
+//! scheduler: the order below is the schedule.
+//!
+//! A one-thread run builds no pool: its phases run directly on the calling thread when that thread
+//! is the only worker of a rayon pool (a sweep or validation worker), else on the calling thread's
+//! own one-thread pool, built on first use and reused by every later one-thread run of that thread
+//! ([`single_threaded`]). So a thread that runs ten thousand small runs starts one pool, not ten
+//! thousand (each of which cost a thread start, a stack and a malloc arena that glibc caches).
+
+use std::cell::OnceCell;
+use std::sync::Arc;
 
 use crate::error::SimError;
 use crate::ledger::Ledger;
@@ -19,24 +29,95 @@ pub struct Simulation {
     /// Balances.
     pub ledger: Ledger,
     buf: StepBuf,
-    pool: rayon::ThreadPool,
+    exec: Exec,
     last_price: Price,
     last_flows: crate::ledger::FlowTotals,
     /// The parameters with the platform fees a `fee_holiday` waives: (buyer, seller, both).
     holiday: Option<Box<[Params; 3]>>,
 }
 
+/// Where a run's phases execute.
+enum Exec {
+    /// One thread, without a pool of the run's own ([`single_threaded`]).
+    Single,
+    /// A pool: the run's own, or one the caller shares between runs ([`Simulation::with_pool`]).
+    Pool(Arc<rayon::ThreadPool>),
+}
+
+impl Exec {
+    fn run<R: Send>(&self, op: impl FnOnce() -> R + Send) -> Result<R, SimError> {
+        match self {
+            Exec::Single => single_threaded(op),
+            Exec::Pool(pool) => Ok(pool.install(op)),
+        }
+    }
+}
+
+thread_local! {
+    /// The calling thread's one-thread pool, for one-thread runs started outside a one-thread
+    /// rayon pool; built on first use, dropped when the thread exits.
+    static LOCAL_POOL: OnceCell<Arc<rayon::ThreadPool>> = const { OnceCell::new() };
+}
+
+fn build_pool(threads: usize) -> Result<rayon::ThreadPool, SimError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SimError::ThreadPool(e.to_string()))
+}
+
+/// Runs `op` on one thread, so that the rayon work inside it (the phases of one-thread
+/// simulations) never fans out: directly on the calling thread when it is the only worker of a
+/// rayon pool, else on the calling thread's own one-thread pool, built on the first call and
+/// reused by every later call on this thread (one pool per thread, never one per run).
+///
+/// A loop that runs many one-thread simulations can call its whole body through this, so that
+/// each step runs inline instead of being handed to the pool thread and back.
+/// Errors only when the one-thread pool cannot be started.
+pub fn single_threaded<R: Send>(op: impl FnOnce() -> R + Send) -> Result<R, SimError> {
+    if rayon::current_thread_index().is_some() && rayon::current_num_threads() == 1 {
+        return Ok(op());
+    }
+    let pool = LOCAL_POOL.with(|cell| -> Result<_, SimError> {
+        if let Some(pool) = cell.get() {
+            return Ok(Arc::clone(pool));
+        }
+        let pool = Arc::new(build_pool(1)?);
+        Ok(Arc::clone(cell.get_or_init(|| pool)))
+    })?;
+    Ok(pool.install(op))
+}
+
 impl Simulation {
-    /// Builds a run of a resolved, validated scenario on its own pool of `threads` workers
-    /// (0 = rayon's default: all cores, or `RAYON_NUM_THREADS`). The thread count never changes
-    /// the results.
+    /// Builds a run of a resolved, validated scenario on `threads` workers (0 = rayon's default:
+    /// all cores, or `RAYON_NUM_THREADS`). The thread count never changes the results.
+    ///
+    /// `threads = 1` builds no pool: the phases run on the calling thread, or on the calling
+    /// thread's reused one-thread pool ([`single_threaded`]). Any other count builds a pool of the
+    /// run's own; [`Simulation::with_pool`] shares one between runs instead.
     pub fn new(scenario: &Scenario, threads: usize) -> Result<Simulation, SimError> {
+        let exec = if threads == 1 {
+            Exec::Single
+        } else {
+            Exec::Pool(Arc::new(build_pool(threads)?))
+        };
+        Simulation::build(scenario, exec)
+    }
+
+    /// Builds a run of a resolved, validated scenario on `pool`, which the caller may share with
+    /// other runs (one after another, or at once: nothing of a run is kept in its pool). Called
+    /// from one of `pool`'s own threads, the phases start on that thread. The pool's size never
+    /// changes the results.
+    pub fn with_pool(
+        scenario: &Scenario,
+        pool: Arc<rayon::ThreadPool>,
+    ) -> Result<Simulation, SimError> {
+        Simulation::build(scenario, Exec::Pool(pool))
+    }
+
+    fn build(scenario: &Scenario, exec: Exec) -> Result<Simulation, SimError> {
         let params = Params::new(scenario);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| SimError::ThreadPool(e.to_string()))?;
-        let (mut world, ledger) = pool.install(|| phases::init::init(&params));
+        let (mut world, ledger) = exec.run(|| phases::init::init(&params))?;
         phases::gtm::init(&params, &mut world);
         phases::subscription::init(scenario, &mut world);
         let holiday = scenario
@@ -77,7 +158,7 @@ impl Simulation {
             world,
             ledger,
             buf: StepBuf::default(),
-            pool,
+            exec,
             last_price,
             last_flows: Default::default(),
             holiday,
@@ -89,9 +170,12 @@ impl Simulation {
         &self.world.gtm.events
     }
 
-    /// Number of worker threads of this run's pool.
+    /// Number of worker threads this run's phases use.
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        match &self.exec {
+            Exec::Single => 1,
+            Exec::Pool(pool) => pool.current_num_threads(),
+        }
     }
 
     /// The step about to run.
@@ -186,7 +270,7 @@ impl Simulation {
             world,
             ledger,
             buf,
-            pool,
+            exec,
             last_price,
             last_flows,
             holiday,
@@ -208,7 +292,7 @@ impl Simulation {
             (Some(h), true, true) => &h[2],
             _ => params,
         };
-        pool.install(|| {
+        exec.run(|| {
             let ctx = StepCtx {
                 seed: p.s.run.seed,
                 run: p.s.run.run,
@@ -268,7 +352,7 @@ impl Simulation {
             world.token_price_usd = pt.usd_per_token();
             world.step += 1;
             Ok(m)
-        })
+        })?
     }
 }
 

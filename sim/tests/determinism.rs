@@ -59,6 +59,69 @@ fn a_large_population_is_identical_across_thread_counts() {
 }
 
 #[test]
+fn one_thread_runs_without_a_pool_of_their_own_are_identical_wherever_they_run() {
+    use mindmarket_sim::Simulation;
+    use mindmarket_sim::engine::single_threaded;
+    use std::sync::Arc;
+    // More customers than one chunk, so the phases' parallel iterators really split.
+    let s = resolve(TINY, &["segments[0].size=9000", "run.steps=6"]);
+    let (rows3, d3, steps3) = run(&s, 3);
+    let same = |(rows, d, steps): (Vec<_>, u64, Vec<u64>), label: &str| {
+        assert_eq!(rows3, rows, "{label}");
+        assert_eq!(steps3, steps, "{label}");
+        assert_eq!(d3, d, "{label}");
+    };
+    // On a plain thread (the thread's reused one-thread pool).
+    same(run(&s, 1), "plain thread");
+    // Inline on the only worker of a one-thread pool, and from a worker of a bigger pool.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    same(one.install(|| run(&s, 1)), "inside a one-thread pool");
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    same(three.install(|| run(&s, 1)), "inside a three-thread pool");
+    // A pool shared by runs one after another, from outside it and from one of its threads.
+    let shared = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap(),
+    );
+    for inside in [false, true] {
+        for _ in 0..2 {
+            let go = || {
+                let mut sim = Simulation::with_pool(&s, Arc::clone(&shared)).unwrap();
+                assert_eq!(sim.threads(), 2);
+                let (mut rows, mut steps) = (Vec::new(), Vec::new());
+                while !sim.finished() {
+                    rows.push(sim.step().unwrap());
+                    steps.push(sim.state_digest());
+                }
+                (rows, sim.state_digest(), steps)
+            };
+            let r = if inside { shared.install(go) } else { go() };
+            same(r, &format!("shared pool (from inside: {inside})"));
+        }
+    }
+    assert_eq!(Simulation::new(&s, 1).unwrap().threads(), 1);
+    // One pool per thread, reused: the same pool thread runs every call of this thread.
+    let a =
+        single_threaded(|| (std::thread::current().id(), rayon::current_num_threads())).unwrap();
+    let b = single_threaded(|| std::thread::current().id()).unwrap();
+    assert_eq!((a.0, a.1), (b, 1));
+    assert_ne!(b, std::thread::current().id());
+    // Inside a one-thread pool it runs on the calling thread itself.
+    one.install(|| {
+        let me = std::thread::current().id();
+        assert_eq!(single_threaded(|| std::thread::current().id()).unwrap(), me);
+    });
+}
+
+#[test]
 fn other_exchange_models_and_scopes_are_identical_across_thread_counts() {
     for sets in [
         &[

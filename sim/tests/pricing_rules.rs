@@ -13,7 +13,8 @@ fn resolve(text: &str) -> Scenario {
         .unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
-/// A small scenario with `rule` on the incumbent and on platform groups of every kind (reserved,
+/// A small scenario with `rule` on the incumbent (`fixed` for `surge` and `subscription`, which an
+/// incumbent cannot use) and on platform groups of every kind (reserved,
 /// on demand unless the rule is `surge`, token-quoted, composite).
 fn busy(rule: &str) -> String {
     // `call_auction` and `subscription` offerings must quote in USD.
@@ -104,7 +105,11 @@ pricing = {{ kind = "{rule}" }}
 fee_rate = 0.003
 pool_usd = 50000.0
 "#,
-        inc_rule = if rule == "surge" { "fixed" } else { rule },
+        inc_rule = if rule == "surge" || rule == "subscription" {
+            "fixed"
+        } else {
+            rule
+        },
     )
 }
 

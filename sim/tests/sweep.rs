@@ -626,6 +626,14 @@ fn folders_are_identical_for_any_worker_count_and_sharding() {
         run(&s, &opts(&out, workers));
         assert_same_tree(&reference, &out);
     }
+    // Engine pools of several threads per worker, shared by the worker's runs.
+    for (workers, per_run) in [(1, 2), (2, 3)] {
+        let out = dir.path().join(format!("w{workers}x{per_run}"));
+        let mut o = opts(&out, workers);
+        o.threads_per_run = per_run;
+        run(&s, &o);
+        assert_same_tree(&reference, &out);
+    }
     // Shards: 3 slices and 5 slices (more shards than some need), merged in any order.
     for n in [3u64, 5, 13] {
         let mut shard_dirs = Vec::new();

@@ -125,26 +125,34 @@ pub fn run(a: ValidateArgs) -> Result<()> {
         cases.len(),
         if a.quick { " (quick sizes)" } else { "" }
     );
-    // Cases in parallel on plain scoped threads (each simulation owns its one-thread rayon pool);
-    // a case's own replications use up to `threads` more.
+    // Cases in parallel on plain scoped threads, each running its cases through its one-thread
+    // pool (`single_threaded`: one-thread simulations then run inline, with no pool per run); a
+    // case's own replications use up to `threads` more.
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..cases.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads.min(cases.len()) {
             scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(case) = cases.get(i) else { break };
-                    let t0 = Instant::now();
-                    let result = validation::run_case(case, threads).map_err(|e| format!("{e:#}"));
-                    let wall_s = t0.elapsed().as_secs_f64();
-                    let o = Outcome {
-                        case: case.clone(),
-                        result,
-                        wall_s,
-                    };
-                    eprintln!("  {} {} ({wall_s:.1} s)", case.id, o.label());
-                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(o);
+                let work = || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(case) = cases.get(i) else { break };
+                        let t0 = Instant::now();
+                        let result =
+                            validation::run_case(case, threads).map_err(|e| format!("{e:#}"));
+                        let wall_s = t0.elapsed().as_secs_f64();
+                        let o = Outcome {
+                            case: case.clone(),
+                            result,
+                            wall_s,
+                        };
+                        eprintln!("  {} {} ({wall_s:.1} s)", case.id, o.label());
+                        slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(o);
+                    }
+                };
+                // Without that pool (it could not start) the cases run here and report it.
+                if mindmarket_sim::engine::single_threaded(work).is_err() {
+                    work();
                 }
             });
         }

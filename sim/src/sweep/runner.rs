@@ -9,14 +9,18 @@
 //! buffer, like everything else, is bounded whatever the number of runs. The bytes of runs.csv do
 //! not depend on the number of workers: rows are formatted by the run alone and written in order.
 //!
-//! (The workers are plain threads rather than a rayon pool: each run's engine owns a rayon pool,
-//! and a rayon worker that waits on another pool keeps stealing its own pool's jobs, which could
-//! nest one worker loop inside another and stall the ordered writer.)
+//! Each worker has one rayon pool of `threads_per_run` threads, built when the sweep starts and
+//! shared by all the runs it executes ([`Simulation::with_pool`]); its run loop runs inside that
+//! pool, so a one-thread run's phases run inline on the worker's pool thread. Nothing is started
+//! per run, so memory does not grow with the number of runs. (The workers are not one rayon pool
+//! for all: a rayon worker that waits keeps stealing its pool's jobs, which could nest one worker
+//! loop inside another, fan one run's phases out to the other workers and stall the ordered
+//! writer. A pool of one worker holds only that worker's jobs.)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use super::io::{self, Format, ManifestHead, RunsWriter, Shard, Slice, StepsWriter};
@@ -216,14 +220,25 @@ pub fn run(sweep: &Sweep, opts: &RunOptions, obs: &dyn Observer) -> Result<Outco
             threads: opts.threads_per_run.max(1),
             integer: &integer,
         };
+        // One engine pool per worker, shared by its runs (never one per run).
+        let pools = (0..workers)
+            .map(|w| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(ctx.threads)
+                    .thread_name(move |i| format!("sweep-{w}-engine-{i}"))
+                    .build()
+                    .map(Arc::new)
+                    .map_err(|e| SweepError::Workers(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         std::thread::scope(|scope| -> Result<(), SweepError> {
-            for w in 0..workers {
+            for (w, pool) in pools.into_iter().enumerate() {
                 let tx = tx.clone();
                 let (state, ctx, skip, slice) = (&state, &ctx, &skip, slice);
                 std::thread::Builder::new()
                     .name(format!("sweep-{w}"))
                     .spawn_scoped(scope, move || {
-                        worker(state, ctx, skip, slice, total, obs, tx)
+                        pool.install(|| worker(state, ctx, &pool, skip, slice, total, obs, tx))
                     })
                     .map_err(|e| SweepError::Workers(e.to_string()))?;
             }
@@ -302,9 +317,11 @@ struct RunCtx<'a> {
     integer: &'a [bool],
 }
 
+#[allow(clippy::too_many_arguments)]
 fn worker(
     state: &Shared,
     ctx: &RunCtx<'_>,
+    pool: &Arc<rayon::ThreadPool>,
     skip: &[u64],
     slice: Slice,
     total: u64,
@@ -340,7 +357,7 @@ fn worker(
             }
         }
         let run_id = slice.run_id(pos);
-        let (ok, line) = execute(ctx, run_id);
+        let (ok, line) = execute(ctx, pool, run_id);
         if tx
             .send(Finished {
                 pos,
@@ -357,11 +374,12 @@ fn worker(
 
 /// Runs one run and formats its runs.csv row; every failure (an invalid point, an engine error,
 /// a panic, an unwritable steps file) becomes a failed row with the message.
-fn execute(ctx: &RunCtx<'_>, run_id: u64) -> (bool, Vec<u8>) {
+fn execute(ctx: &RunCtx<'_>, pool: &Arc<rayon::ThreadPool>, run_id: u64) -> (bool, Vec<u8>) {
     let sweep = ctx.sweep;
     let spec = sweep.run_spec(run_id);
     let values = sweep.design.values(spec.point_id);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(ctx, run_id)));
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(ctx, pool, run_id)));
     let (ok, error, metrics) = match result {
         Ok(Ok(m)) => (true, String::new(), m),
         Ok(Err(e)) => (false, e, Vec::new()),
@@ -392,10 +410,15 @@ fn execute(ctx: &RunCtx<'_>, run_id: u64) -> (bool, Vec<u8>) {
 }
 
 /// Builds and runs a run's simulation, streaming its summary metrics (and step rows).
-fn simulate(ctx: &RunCtx<'_>, run_id: u64) -> Result<Vec<f64>, String> {
+/// `pool` is the worker's engine pool (the caller runs on one of its threads).
+fn simulate(
+    ctx: &RunCtx<'_>,
+    pool: &Arc<rayon::ThreadPool>,
+    run_id: u64,
+) -> Result<Vec<f64>, String> {
     let sweep = ctx.sweep;
     let s = sweep.run_scenario(run_id).map_err(|e| e.to_string())?;
-    let mut sim = Simulation::new(&s, ctx.threads).map_err(|e| error_chain(&e))?;
+    let mut sim = Simulation::with_pool(&s, Arc::clone(pool)).map_err(|e| error_chain(&e))?;
     let mut acc = Accumulator::new(&sweep.spec.metrics, &sweep.columns);
     let every = sweep.spec.record_steps;
     let mut steps = if every > 0 {

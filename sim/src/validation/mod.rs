@@ -684,9 +684,10 @@ pub(crate) fn simulate(
 
 /// `f` over `items` on up to `workers` scoped threads, results in item order.
 ///
-/// Plain threads, not rayon: every simulation owns a rayon pool, and a rayon worker that waits
-/// for another pool steals work from its own pool meanwhile, which would nest whole simulations on
-/// one stack and serialize them.
+/// Plain threads, not one rayon pool: a rayon worker that waits steals work from its own pool
+/// meanwhile, which would nest whole simulations on one stack and serialize them. Each thread runs
+/// its items through [`crate::engine::single_threaded`], so the one-thread simulations in `f` run
+/// inline on that thread's one pool (one pool per thread, none per simulation).
 pub(crate) fn par_map<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
@@ -699,13 +700,20 @@ pub(crate) fn par_map<T: Sync, R: Send>(
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, items.len().max(1)) {
             scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items.len() {
-                        break;
+                let work = || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= items.len() {
+                            break;
+                        }
+                        let r = f(&items[i]);
+                        out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
                     }
-                    let r = f(&items[i]);
-                    out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                };
+                // Without a pool (it could not start) the items run here; a simulation in `f`
+                // then reports the failure.
+                if crate::engine::single_threaded(work).is_err() {
+                    work();
                 }
             });
         }
