@@ -316,7 +316,8 @@ impl Simulation {
             if p.s.network_effects.expectations == crate::scenario::Expectations::Fulfilled {
                 fulfil_expectations(&ctx, world, &mut snap);
             }
-            snap.auction_qbar = phases::auction::qbar(world, &snap, buf, p.categories.len());
+            let means = phases::auction::means(world, &snap, buf, p.categories.len());
+            (snap.auction_qbar, snap.auction_rbar, snap.auction_netbar) = means;
             buf.jobs = phases::choice::choose_all(&ctx, world, &snap); // P5
             phases::matching::match_jobs(&ctx, world, &snap, buf); // P6
             // Call-auction sellers are paid the clearing price this step.

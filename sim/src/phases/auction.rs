@@ -4,10 +4,14 @@
 //! `call_auction` (an auction category). After P4, [`qbar`] gives each auction category the
 //! capacity-weighted quality q̄ of its admissible asks (quality ≥ the ask's `min_quality`, capacity
 //! left). In P5 an onboarded customer with a job in an auction category does not choose: it bids
-//! b_i = m_i v_c + w_q q̄ − φ + με_iA − A_i per request for its n requests (φ the channel gas of a
-//! new provider, 0 for gateway users; A_i = max(best incumbent's V_iI + με_iI, με_i0), the
-//! utility of its best alternative with the same taste draws as a choice, so that winning at a
-//! price ≤ b_i never leaves it worse off than not bidding), marked by [`AUCTION`]. In P6, before the matching rounds,
+//! b_i = (W_i + με_iA − A_i)/k_i per request for its n requests, the posted price at which winning
+//! is worth as much as its best alternative: W_i = m_i v_c + w_q q̄ + w_r r̄ + θ_i(N̄_same + N_cross)
+//! − φ the utility of winning at price 0 ([`value_at_zero`]: MODEL.md's m_i v_c + w_q q̄ − φ plus
+//! the reputation and network terms that the choice utility also counts, with the asks' capacity-
+//! weighted means of [`means`]; φ the channel gas of a new provider, 0 for gateway users),
+//! A_i = max(best incumbent's V_iI + με_iI, με_i0) the utility of its best alternative with the
+//! same taste draws as a choice, and k_i = (1 + f_b − σ)(1 + fee) what it pays per unit of price
+//! ([`price_factor`]); marked by [`AUCTION`]. In P6, before the matching rounds,
 //! [`clear`] clears each auction category (categories in index order): asks a_j (the posted price)
 //! for their capacity sorted by (a_j, id), bid requests sorted by (−b_i, lottery key); the crossing
 //! volume Q is the largest volume at which the Q-th bid is ≥ the Q-th ask; the clearing price is
@@ -28,10 +32,19 @@ use crate::state::{NONE, World};
 /// The first-round target of a job that bid in a call auction.
 pub const AUCTION: u32 = u32::MAX - 1;
 
-/// Per category: q̄ of its admissible asks if it is an auction category, else NaN.
-pub fn qbar(w: &World, snap: &Snapshot, buf: &StepBuf, n_cat: usize) -> Vec<f64> {
+/// Per category, the capacity-weighted means over its admissible asks (quality ≥ the ask's
+/// `min_quality`, capacity left) of quality q̄, reputation r̄ and the same-side network term, which
+/// a bidder expects of whichever seller it wins; NaN in all three if it is not an auction
+/// category, 0 if it is one without an admissible ask.
+#[allow(clippy::type_complexity)]
+pub fn means(
+    w: &World,
+    snap: &Snapshot,
+    buf: &StepBuf,
+    n_cat: usize,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let o = &w.offerings;
-    let mut sum = vec![0.0f64; n_cat];
+    let mut sum = vec![[0.0f64; 3]; n_cat];
     let mut weight = vec![0.0f64; n_cat];
     let mut auction = vec![false; n_cat];
     for j in 0..o.len() {
@@ -51,26 +64,54 @@ pub fn qbar(w: &World, snap: &Snapshot, buf: &StepBuf, n_cat: usize) -> Vec<f64>
             .unwrap_or(0)
             .min(1_000_000_000) as f64;
         if q >= cp.min_quality && cap > 0.0 {
-            sum[c] += q * cap;
+            sum[c][0] += q * cap;
+            sum[c][1] += o.reputation[j] * cap;
+            sum[c][2] += snap.net_same[j] * cap;
             weight[c] += cap;
         }
     }
-    (0..n_cat)
-        .map(|c| {
-            if !auction[c] {
-                f64::NAN
-            } else if weight[c] > 0.0 {
-                sum[c] / weight[c]
-            } else {
-                0.0
-            }
-        })
-        .collect()
+    let mean = |k: usize| -> Vec<f64> {
+        (0..n_cat)
+            .map(|c| {
+                if !auction[c] {
+                    f64::NAN
+                } else if weight[c] > 0.0 {
+                    sum[c][k] / weight[c]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    (mean(0), mean(1), mean(2))
 }
 
-/// The gross bid per request of customer `i` for a job of `n` requests in auction category `c`
-/// (MODEL.md's b = m_i v_c + w_q q̄ − φ; P5 subtracts the best alternative's utility).
-pub fn bid(ctx: &StepCtx<'_>, w: &World, qbar: f64, i: usize, c: usize, n: f64) -> f64 {
+/// What customer `i` pays per unit of the posted price on the platform: (1 + f_b − σ)⁺ × (1 +
+/// exchange or gateway fee), as in the choice utility (§7.2), floored at 0.1 so that a full
+/// subsidy cannot make a bid unbounded.
+pub fn price_factor(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, i: usize) -> f64 {
+    let p = ctx.p;
+    let seg = &p.s.segments[w.customers.segment[i] as usize];
+    let fx = if seg.uses_gateway {
+        seg.gateway_fee_rate
+    } else {
+        p.exchange_fee()
+    };
+    ((1.0 + p.buyer_fee() - snap.gtm_subsidy).max(0.0) * (1.0 + fx)).max(0.1)
+}
+
+/// The utility of winning in auction category `c` at price 0 for customer `i` and a job of `n`
+/// requests, per request: MODEL.md's m_i v_c + w_q q̄ − φ, plus what the choice utility (§7.2)
+/// also counts for any platform offering: w_r r̄ and θ_i (same-side + cross-side network terms),
+/// with the means of [`means`] (φ the channel gas of a new provider, 0 for gateway users).
+pub fn value_at_zero(
+    ctx: &StepCtx<'_>,
+    w: &World,
+    snap: &Snapshot,
+    i: usize,
+    c: usize,
+    n: f64,
+) -> f64 {
     let p = ctx.p;
     let seg = &p.s.segments[w.customers.segment[i] as usize];
     let sp = &p.segments[w.customers.segment[i] as usize];
@@ -82,7 +123,12 @@ pub fn bid(ctx: &StepCtx<'_>, w: &World, qbar: f64, i: usize, c: usize, n: f64) 
             / n.max(sp.expected_requests * pl.channel_expiry_steps as f64)
                 .max(1.0)
     };
-    w.customers.value_mult[i] * p.categories[c].value_usd + seg.quality_weight_usd * qbar - gas
+    let theta = w.customers.theta[i] as f64;
+    w.customers.value_mult[i] * p.categories[c].value_usd
+        + seg.quality_weight_usd * snap.auction_qbar[c]
+        + seg.reputation_weight_usd * snap.auction_rbar[c]
+        + theta * (snap.auction_netbar[c] + snap.net_cross[c])
+        - gas
 }
 
 /// The crossing of bids (price, units; highest first) and asks (price, units; lowest first): the
@@ -192,7 +238,8 @@ pub fn clear(ctx: &StepCtx<'_>, w: &World, snap: &Snapshot, buf: &mut StepBuf) {
             left -= take;
             let job_k = k as usize;
             // Surplus over the outside option (`Job::alt`).
-            buf.jobs[job_k].surplus = (bid - pc) as f32 + buf.jobs[job_k].alt;
+            let kf = price_factor(ctx, w, snap, buf.jobs[job_k].customer as usize);
+            buf.jobs[job_k].surplus = ((bid - pc) * kf) as f32 + buf.jobs[job_k].alt;
             while take > 0 {
                 while sleft == 0 {
                     s += 1;

@@ -93,7 +93,8 @@ pub struct Choice {
     /// Bid per request when the job bids in a call auction (`offering` = `auction::AUCTION`).
     pub bid: f64,
     /// For an auction bid: the best alternative's utility (which the bid is net of) less the
-    /// outside option's, so that a winner's surplus over the outside option is bid − p_c + alt.
+    /// outside option's, so that a winner's surplus over the outside option is
+    /// (bid − p_c)·`price_factor` + alt.
     pub alt: f64,
     /// Chosen offering or `NONE`.
     pub offering: u32,
@@ -141,10 +142,11 @@ pub fn choose(
     let onboarded = w.customers.status[i] == Status::Onboarded;
     let taste = ck(Purpose::Taste);
     if auction && first && onboarded {
-        // A bidder pays at most what leaves it as well off as its best alternative: its
-        // reservation price is the gross bid plus its taste for the auction's winners, less the
-        // utility of the best incumbent or of the outside option, taste shocks included (the same
-        // draws as a choice), so that auction demand is a logit demand like any other.
+        // A bidder pays at most what leaves it as well off as its best alternative: its bid is
+        // the posted price at which winning (with the asks' mean quality, reputation and network
+        // term, fees and gas, and its taste draw for the auction) is worth as much as the best
+        // incumbent or the outside option (taste draws included: the same as a choice's), so that
+        // auction demand is a logit demand like any other.
         let shock = |j: u32| if mu > 0.0 { mu * gumbel(taste, j) } else { 0.0 };
         let outside = if seg.outside_option {
             shock(NONE)
@@ -167,11 +169,13 @@ pub fn choose(
             alt = alt.max(v + shock(j));
         }
         let alt = if alt.is_finite() { alt } else { 0.0 };
-        let gross = super::auction::bid(ctx, w, snap.auction_qbar[c], i, c, n as f64)
+        let value = super::auction::value_at_zero(ctx, w, snap, i, c, n as f64)
             + shock(super::auction::AUCTION);
+        // The highest posted price p with value − p·k ≥ alt (k: fees per unit of price).
+        let k = super::auction::price_factor(ctx, w, snap, i);
         return Choice {
-            bid: gross - alt,
-            // A winner's surplus over the outside option is bid − p_c + this.
+            bid: (value - alt) / k,
+            // A winner's surplus over the outside option is (bid − p_c)·k + this.
             alt: if outside.is_finite() {
                 alt - outside
             } else {

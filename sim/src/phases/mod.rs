@@ -68,7 +68,8 @@ pub struct Job {
     pub bid: f32,
     /// For a call-auction bid: the utility per request of the customer's best alternative
     /// (incumbents, outside option; the bid is net of it) less the outside option's, so that a
-    /// winner's surplus over the outside option is bid − p_c + alt (USD; 0 otherwise).
+    /// winner's surplus over the outside option is (bid − p_c)·k + alt, k the customer's fees per
+    /// unit of price (`auction::price_factor`) (USD; 0 otherwise).
     pub alt: f32,
 }
 

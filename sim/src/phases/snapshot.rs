@@ -41,6 +41,10 @@ pub struct Snapshot {
     pub gtm_subsidy: f64,
     /// Per category: q̄ of its call auction (NaN if it is not an auction category; set after P4).
     pub auction_qbar: Vec<f64>,
+    /// Per category: the capacity-weighted reputation r̄ of its call auction's admissible asks.
+    pub auction_rbar: Vec<f64>,
+    /// Per category: the capacity-weighted same-side network term of those asks.
+    pub auction_netbar: Vec<f64>,
 }
 
 /// Ranking score r^a·q^b of MODEL.md §7.8.
@@ -112,6 +116,8 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         onboarded_by_segment: w.onboarded_by_segment.clone(),
         gtm_subsidy: 0.0,
         auction_qbar: Vec::new(),
+        auction_rbar: Vec::new(),
+        auction_netbar: Vec::new(),
     }
 }
 
