@@ -108,7 +108,18 @@ pub fn prospects(
             };
             let years = ctx.step as f64 * p.dt_years;
             let decline = (1.0 - p.s.providers.compute_cost_decline_per_year).powf(years);
-            let cost = compute_cost0(p, c, 1.0) * decline / p.s.providers.util_target;
+            // A composite also buys its inputs: Σ u_k × the mean platform price of input k with
+            // the buyer fee (its own compute cost alone would make composites look cheap).
+            let recipe = &p.categories[c].recipe;
+            let inputs: f64 = recipe
+                .iter()
+                .filter(|&&(k, _)| count[k as usize] > 0)
+                .map(|&(k, u)| {
+                    u as f64 * price_sum[k as usize] / count[k as usize] as f64
+                        * (1.0 + p.buyer_fee())
+                })
+                .sum();
+            let cost = compute_cost0(p, c, 1.0) * decline / p.s.providers.util_target + inputs;
             let price = if covered {
                 price_sum[c] / count[c] as f64
             } else {
@@ -119,7 +130,6 @@ pub fn prospects(
                 };
                 reference.max(cost * (1.0 + d.entrant_markup))
             };
-            let recipe = &p.categories[c].recipe;
             let composite = !recipe.is_empty();
             Prospect {
                 profit: expected_profit(ctx, q_hat, count[c], price, cost),
@@ -374,5 +384,65 @@ pub fn enter(
             ctx.step + 1,
         );
         buf.entrants += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+
+    const TEXT: &str = r#"
+schema_version = 1
+[[categories]]
+name = "chat"
+base_value_usd = 0.02
+[[categories]]
+name = "embed"
+base_value_usd = 0.004
+[[categories]]
+name = "agent"
+base_value_usd = 0.05
+recipe = { chat = 2, embed = 1 }
+[[segments]]
+name = "s"
+size = 10
+[platform]
+buyer_fee_rate = 0.01
+"#;
+
+    #[test]
+    fn a_composite_prospect_pays_for_its_inputs() {
+        let s = crate::scenario::from_str(TEXT, "t").unwrap();
+        let s = crate::scenario::resolve(s, "test", "t").unwrap();
+        let p = Params::new(&s);
+        let (mut w, _) = crate::phases::init::init(&p);
+        w.category_demand_platform = vec![1000.0; 3];
+        let ctx = StepCtx {
+            seed: 1,
+            run: 0,
+            step: 0,
+            p: &p,
+        };
+        // Two chat offerings at 0.004 and 0.006 (mean 0.005), one embed at 0.001, one agent.
+        let count = [2, 1, 1];
+        let price_sum = [0.010, 0.001, 0.03];
+        let x = prospects(&ctx, &w, &count, &price_sum, &[f64::NAN; 3]);
+        // By hand: inputs = (2 × 0.005 + 1 × 0.001) × 1.01 = 0.01111 USD per request; the
+        // entrant shares Q̂ = 1000 with the one incumbent agent: 500 requests a step.
+        let own = compute_cost0(&p, 2, 1.0) / p.s.providers.util_target;
+        let without = expected_profit(&ctx, 1000.0, 1, 0.03, own);
+        let inputs = (2.0 * 0.005 + 0.001) * 1.01;
+        let horizon = p.s.developers.entry_horizon_steps;
+        assert!(x[2].composite && x[2].eligible);
+        assert!(
+            (without - x[2].profit - horizon * inputs * 500.0).abs() < 1e-6,
+            "{} vs {}",
+            x[2].profit,
+            without
+        );
+        // An atomic category has no inputs.
+        let chat_own = compute_cost0(&p, 0, 1.0) / p.s.providers.util_target;
+        assert!((x[0].profit - expected_profit(&ctx, 1000.0, 2, 0.005, chat_own)).abs() < 1e-9);
     }
 }
