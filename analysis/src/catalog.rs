@@ -85,6 +85,18 @@ const KNOWN: &[(&str, &str, &str, bool)] = &[
         "per step",
         false,
     ),
+    (
+        "total_gtm_spend_usd",
+        "Total go-to-market spend",
+        "USD",
+        false,
+    ),
+    (
+        "gtm_stops",
+        "Go-to-market strategies stopped",
+        "strategies",
+        false,
+    ),
     // steps.csv columns.
     ("token_price_usd", "Token price", "USD per token", false),
     (
