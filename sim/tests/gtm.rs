@@ -534,6 +534,71 @@ fn auction_bids_are_net_of_the_best_alternative() {
 }
 
 #[test]
+fn composites_pay_auction_sellers_their_ask_not_the_clearing_price() {
+    // Chat clears by call auction for end customers; the composite (agent = 2 chat + 1 embed)
+    // chose its chat supplier at its ask in P4 and must pay that ask, even in steps where the
+    // supplier also won this step's auction at another price.
+    let s = resolve(
+        TINY,
+        &[
+            "run.steps=25",
+            "providers.initial[1].pricing={ kind = \"call_auction\" }",
+            "providers.initial[1].quote_currency=\"usd\"",
+            "providers.initial[1].price=0.004",
+            // The other chat group sells embeddings instead: chat has only the auction sellers.
+            "providers.initial[0].category=\"embed\"",
+            "providers.initial[0].price=0.001",
+            "b2b.reservation_fee_share=0",
+            "developers.developer_pool=0",
+        ],
+    );
+    let fb_ppm = (s.platform.buyer_fee_rate * 1e6).round() as i128;
+    let mut sim = Simulation::new(&s, 1).unwrap();
+    let (mut checked, mut differ) = (0, 0);
+    while !sim.finished() {
+        sim.step().unwrap();
+        let w = &sim.world;
+        let buf = sim.last_step();
+        let wd = buf.supply.len() / w.offerings.len().max(1);
+        for j in 0..w.offerings.len() {
+            let recipe: &[(u16, u32)] =
+                &sim.params.categories[w.offerings.category[j] as usize].recipe;
+            if !w.offerings.is_platform(j) || recipe.is_empty() || buf.served[j] == 0 {
+                continue;
+            }
+            let (mut at_ask, mut at_clear) = (0i128, 0i128);
+            for (k, &(_, u)) in recipe.iter().enumerate() {
+                let (sup, _) = buf.supply[j * wd + k];
+                if sup == u32::MAX || !w.offerings.is_platform(sup as usize) {
+                    continue;
+                }
+                let units = buf.served[j] * u as u64;
+                let ask = w.offerings.price[sup as usize];
+                let pc = buf.clear_price.get(sup as usize).copied().unwrap_or(0.0);
+                let paid = |price: f64| {
+                    let g = mindmarket_sim::phases::settlement::gross_nano(units, price);
+                    g + mindmarket_sim::units::mul_div_ceil(g, fb_ppm, 1_000_000)
+                };
+                at_ask += paid(ask);
+                at_clear += paid(if pc > 0.0 { pc } else { ask });
+            }
+            assert_eq!(
+                buf.b2b_spend_nano[j],
+                at_ask,
+                "composite {j} at step {}",
+                sim.step_index()
+            );
+            checked += 1;
+            differ += usize::from(at_ask != at_clear);
+        }
+    }
+    assert!(
+        checked > 0 && differ > 0,
+        "checked {checked}, clearing price differed {differ}"
+    );
+}
+
+#[test]
 fn call_auctions_clear_at_one_price_per_category() {
     let s = resolve(
         TINY,

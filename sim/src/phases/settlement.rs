@@ -99,7 +99,7 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
                     ctx,
                     units,
                     granted,
-                    b2b_price(w, &snap.price_usd, s as usize),
+                    b2b_price(w, snap.b2b_prices(), s as usize),
                 );
                 buf.b2b_spend_nano[j] += g + mul_div_ceil(g, fb as i128, PPM);
             }
@@ -117,7 +117,7 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
         for k in 0..buyer.recipe.len() {
             let (s, units) = buf.gtm.buyer_supply[b * bw + k];
             if s != NONE && units > 0 {
-                let g = gross_nano(units, b2b_price(w, &snap.price_usd, s as usize));
+                let g = gross_nano(units, b2b_price(w, snap.b2b_prices(), s as usize));
                 studio_cost += g + mul_div_ceil(g, fb as i128, PPM);
             }
         }
@@ -362,7 +362,7 @@ pub fn settle(
                 ctx,
                 units,
                 buf.supply[slot(wd, j, k)].1,
-                b2b_price(w, &snap.price_usd, su),
+                b2b_price(w, snap.b2b_prices(), su),
             );
             if w.offerings.is_platform(su) {
                 let g = pt.tokens_for_usd_floor(g_usd);
@@ -406,7 +406,7 @@ pub fn settle(
             }
             let su = s as usize;
             buf.served[su] += units;
-            let g = pt.tokens_for_usd_floor(gross_nano(units, b2b_price(w, &snap.price_usd, su)));
+            let g = pt.tokens_for_usd_floor(gross_nano(units, b2b_price(w, snap.b2b_prices(), su)));
             let have = ledger.tokens(buyer.payer).min(earmark);
             let (paid, _) =
                 pay_platform_sub(ctx, ledger, buf, buyer.payer, have, s, g, 0, Flow::B2b)?;
