@@ -227,32 +227,31 @@ pub fn update(
     }
     w.cum_requests_platform += served_platform_by_cat.iter().sum::<u64>();
 
-    // The offering that served each job first (a rejected job may be served in a later round).
+    // Per job: the offering that served it first (a rejected job may be served in a later round)
+    // and the requests the platform and the incumbents served.
     let mut served_by = vec![NONE; buf.jobs.len()];
+    let mut by_platform = vec![0u32; buf.jobs.len()];
+    let mut by_incumbent = vec![0u32; buf.jobs.len()];
     for f in &buf.fills {
-        if served_by[f.job as usize] == NONE {
-            served_by[f.job as usize] = f.offering;
+        let k = f.job as usize;
+        if served_by[k] == NONE {
+            served_by[k] = f.offering;
+        }
+        if w.offerings.is_platform(f.offering as usize) {
+            by_platform[k] += f.n;
+        } else {
+            by_incumbent[k] += f.n;
         }
     }
     // Customers: last offering, activity, satisfaction (sequential over jobs, in customer order).
+    // Satisfaction is the platform's report card: every job whose first choice was a platform
+    // offering moves it towards (share of the job the platform served) × (mean rating of the
+    // platform fills), also when the platform served none of it and an incumbent took the rest.
     let cu = &mut w.customers;
     for (k, job) in buf.jobs.iter().enumerate() {
         let i = job.customer as usize;
-        if job.choice == NONE || job.served == 0 {
-            if job.choice != NONE && job.served == 0 && w.offerings.is_platform(job.choice as usize)
-            {
-                // Wholly unserved platform job: outcome 0.
-                let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
-                cu.satisfaction[i] *= 1.0 - a;
-            }
-            continue;
-        }
-        let c = job.category as usize;
-        let by = served_by[k];
-        cu.last_offering[i * n_cat + c] = by;
-        if w.offerings.is_platform(by as usize) {
-            cu.last_platform_use[i] = t1;
-            let served_frac = job.served as f32 / job.n.max(1) as f32;
+        if job.choice != NONE && w.offerings.is_platform(job.choice as usize) {
+            let served_frac = by_platform[k] as f32 / job.n.max(1) as f32;
             let mean_rating = if job.rated > 0 {
                 job.rating_sum / job.rated as f32
             } else {
@@ -260,7 +259,15 @@ pub fn update(
             };
             let a = p.s.segments[cu.segment[i] as usize].satisfaction_alpha as f32;
             cu.satisfaction[i] = (1.0 - a) * cu.satisfaction[i] + a * served_frac * mean_rating;
-        } else {
+        }
+        if job.served == 0 {
+            continue;
+        }
+        cu.last_offering[i * n_cat + job.category as usize] = served_by[k];
+        if by_platform[k] > 0 {
+            cu.last_platform_use[i] = t1;
+        }
+        if by_incumbent[k] > 0 {
             cu.last_incumbent_use[i] = t1;
         }
     }
