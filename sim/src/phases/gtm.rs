@@ -257,6 +257,39 @@ struct Outlay {
     grant: bool,
 }
 
+impl Outlay {
+    /// `nano` USD from the treasury's cash.
+    fn usd(policy: usize, nano: i128, to: To) -> Outlay {
+        Outlay {
+            policy,
+            tokens: false,
+            amount: nano,
+            to,
+            grant: false,
+        }
+    }
+    /// `base` token units from the treasury.
+    fn tokens(policy: usize, base: i128, to: To) -> Outlay {
+        Outlay {
+            policy,
+            tokens: true,
+            amount: base,
+            to,
+            grant: false,
+        }
+    }
+    /// `base` token units from the grants pool first, then the treasury.
+    fn grant(policy: usize, base: i128, to: To) -> Outlay {
+        Outlay {
+            policy,
+            tokens: true,
+            amount: base,
+            to,
+            grant: true,
+        }
+    }
+}
+
 /// Potential demand per category: Σ_s size × E[n_s] × needs_s,c (requests per step).
 pub fn potential_demand(p: &crate::params::Params) -> Vec<f64> {
     let mut d = vec![0.0; p.categories.len()];
@@ -400,23 +433,15 @@ pub fn open(
                 let salary = usd_to_nano(d.inhouse_cost_usd_per_step);
                 for (&j, h) in &w.gtm.inhouse {
                     if h.policy as usize == i && w.offerings.active[j as usize] && salary > 0 {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: false,
-                            amount: salary,
-                            to: To::Obligation(Account::Offering(j)),
-                            grant: false,
-                        });
+                        plan.push(Outlay::usd(i, salary, To::Obligation(Account::Offering(j))));
                     }
                 }
                 if d.marketing_usd_per_step > 0.0 {
-                    plan.push(Outlay {
-                        policy: i,
-                        tokens: false,
-                        amount: usd_to_nano(d.marketing_usd_per_step),
-                        to: To::Obligation(Account::External),
-                        grant: false,
-                    });
+                    plan.push(Outlay::usd(
+                        i,
+                        usd_to_nano(d.marketing_usd_per_step),
+                        To::Obligation(Account::External),
+                    ));
                 }
             }
             GtmPolicy::SupplyFirst(s) => {
@@ -449,13 +474,7 @@ pub fn open(
                                 t,
                             );
                             ids.push(id);
-                            plan.push(Outlay {
-                                policy: i,
-                                tokens: true,
-                                amount: grant,
-                                to: To::Now(Account::Offering(id)),
-                                grant: true,
-                            });
+                            plan.push(Outlay::grant(i, grant, To::Now(Account::Offering(id))));
                         }
                     }
                     event(
@@ -476,13 +495,11 @@ pub fn open(
                         .for_each(|b| *b += s.customer_marketing_boost_bass_p);
                 }
                 if s.marketing_usd_per_step > 0.0 {
-                    plan.push(Outlay {
-                        policy: i,
-                        tokens: false,
-                        amount: usd_to_nano(s.marketing_usd_per_step),
-                        to: To::Obligation(Account::External),
-                        grant: false,
-                    });
+                    plan.push(Outlay::usd(
+                        i,
+                        usd_to_nano(s.marketing_usd_per_step),
+                        To::Obligation(Account::External),
+                    ));
                 }
             }
             GtmPolicy::Workshops(ws) => {
@@ -508,13 +525,11 @@ pub fn open(
                         format!("{} attendees", chosen.len()),
                     );
                     if ws.cost_usd_per_workshop > 0.0 {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: false,
-                            amount: usd_to_nano(ws.cost_usd_per_workshop),
-                            to: To::Obligation(Account::External),
-                            grant: false,
-                        });
+                        plan.push(Outlay::usd(
+                            i,
+                            usd_to_nano(ws.cost_usd_per_workshop),
+                            To::Obligation(Account::External),
+                        ));
                     }
                 }
             }
@@ -542,16 +557,14 @@ pub fn open(
                         None => crate::units::tokens_to_base(r.bounty_tokens),
                     };
                     for c in rfai::targets(&covered, &uncovered, &unserved, &open_b, r.bounties) {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: true,
+                        plan.push(Outlay::grant(
+                            i,
                             amount,
-                            to: To::Bounty {
+                            To::Bounty {
                                 category: c as u16,
                                 deadline: t + r.submission_steps,
                             },
-                            grant: true,
-                        });
+                        ));
                     }
                 }
             }
@@ -568,16 +581,14 @@ pub fn open(
                         None => crate::units::tokens_to_base(a.grant_tokens),
                     };
                     for &id in &ids {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: true,
-                            amount: grant,
-                            to: To::Vesting {
+                        plan.push(Outlay::grant(
+                            i,
+                            grant,
+                            To::Vesting {
                                 offering: id,
                                 steps: a.vesting_steps,
                             },
-                            grant: true,
-                        });
+                        ));
                         w.gtm
                             .visibility
                             .insert(id, (a.visibility_boost, t + a.visibility_steps));
@@ -646,13 +657,7 @@ pub fn open(
                         } else {
                             Account::Customer(x)
                         };
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: true,
-                            amount: each,
-                            to: To::Now(acct),
-                            grant: false,
-                        });
+                        plan.push(Outlay::tokens(i, each, To::Now(acct)));
                     }
                 }
             }
@@ -661,22 +666,14 @@ pub fn open(
                 if !w.gtm.rt[i].started {
                     w.gtm.rt[i].started = true;
                     if l.usd > 0.0 {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: false,
-                            amount: usd_to_nano(l.usd),
-                            to: To::Now(Account::Pool),
-                            grant: false,
-                        });
+                        plan.push(Outlay::usd(i, usd_to_nano(l.usd), To::Now(Account::Pool)));
                     }
                     if l.tokens > 0.0 {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: true,
-                            amount: crate::units::tokens_to_base(l.tokens),
-                            to: To::Now(Account::Pool),
-                            grant: false,
-                        });
+                        plan.push(Outlay::tokens(
+                            i,
+                            crate::units::tokens_to_base(l.tokens),
+                            To::Now(Account::Pool),
+                        ));
                     }
                 }
             }
@@ -689,13 +686,7 @@ pub fn open(
                         w.gtm.queued_nano(),
                     );
                     if nano > 0 {
-                        plan.push(Outlay {
-                            policy: i,
-                            tokens: false,
-                            amount: nano,
-                            to: To::Buyback,
-                            grant: false,
-                        });
+                        plan.push(Outlay::usd(i, nano, To::Buyback));
                     }
                 }
             }
