@@ -321,10 +321,7 @@ impl Simulation {
             buf.jobs = phases::choice::choose_all(&ctx, world, &snap); // P5
             phases::matching::match_jobs(&ctx, world, &snap, buf); // P6
             // Call-auction sellers are paid the clearing price this step by the end customers who
-            // won; B2B buyers, who chose them at their ask in P4, pay the ask.
-            if buf.clear_price.iter().any(|&pc| pc > 0.0) {
-                snap.ask_usd.clone_from(&snap.price_usd);
-            }
+            // won; B2B buyers, who chose them at their ask in P4, pay `snap.b2b_usd`.
             for (j, &pc) in buf.clear_price.iter().enumerate() {
                 if pc > 0.0 {
                     snap.price_usd[j] = pc;

@@ -4,7 +4,6 @@
 //! Composites are few (O(offerings)), so both passes are sequential and in id order.
 
 use super::snapshot::Snapshot;
-use super::subscription::b2b_price;
 use super::{StepBuf, StepCtx};
 use crate::rng::{EntityKind, Purpose, hash_key, key, splitmix64};
 use crate::state::{Ecosystem, NONE, World};
@@ -62,8 +61,8 @@ fn pick_supplier(
             continue;
         }
         let price = match o.ecosystem[su] {
-            Ecosystem::Platform => b2b_price(w, &snap.price_usd, su) * (1.0 + fb),
-            Ecosystem::Incumbent(_) => b2b_price(w, &snap.price_usd, su),
+            Ecosystem::Platform => snap.b2b_usd[su] * (1.0 + fb),
+            Ecosystem::Incumbent(_) => snap.b2b_usd[su],
         };
         let mut u = b.b2b_quality_weight_usd * snap.quality[su]
             + b.b2b_reputation_weight_usd * o.reputation[su]
@@ -108,7 +107,7 @@ fn pick_platform_supplier(
         }
         let mut u = b.b2b_quality_weight_usd * snap.quality[su]
             + b.b2b_reputation_weight_usd * o.reputation[su]
-            - b2b_price(w, &snap.price_usd, su) * (1.0 + fb);
+            - snap.b2b_usd[su] * (1.0 + fb);
         if b.b2b_logit_scale_usd > 0.0 {
             let g = -(-unit(splitmix64(
                 base ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
@@ -215,7 +214,7 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
                 exclude,
             );
             if s != NONE {
-                unit_cost += u as f64 * b2b_price(w, &snap.price_usd, s as usize) * (1.0 + fb);
+                unit_cost += u as f64 * snap.b2b_usd[s as usize] * (1.0 + fb);
             }
             picks.push(s);
         }
@@ -319,7 +318,7 @@ pub fn procure(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot, buf: &mut 
             if s != NONE {
                 let s = s as usize;
                 let gross = if o.is_platform(s) { 1.0 + fb } else { 1.0 };
-                let price = b2b_price(w, &snap.price_usd, s);
+                let price = snap.b2b_usd[s];
                 snap.cost_usd[j] += u as f64 * price * gross;
                 q *= snap.quality[s].max(0.0).powf(ak);
             } else {

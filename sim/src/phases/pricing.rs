@@ -298,5 +298,8 @@ pub fn price(ctx: &StepCtx<'_>, w: &mut World, snap: &mut Snapshot) {
             QuoteCurrency::Token => o.price[j] * mid,
         })
         .collect();
+    snap.b2b_usd = (0..o.len())
+        .map(|j| super::subscription::b2b_price(w, &snap.price_usd, j))
+        .collect();
     snap.cost_usd = costs;
 }

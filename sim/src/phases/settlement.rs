@@ -5,7 +5,6 @@
 
 use super::b2b::{slot, width};
 use super::snapshot::Snapshot;
-use super::subscription::b2b_price;
 use super::{StepBuf, StepCtx};
 use crate::error::SimError;
 use crate::ledger::{Account, Flow, Ledger};
@@ -95,12 +94,7 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
             let units = served[j] * u as u64;
             served[s as usize] += units;
             if o.is_platform(s as usize) {
-                let g = b2b_gross_nano(
-                    ctx,
-                    units,
-                    granted,
-                    b2b_price(w, snap.b2b_prices(), s as usize),
-                );
+                let g = b2b_gross_nano(ctx, units, granted, snap.b2b_usd[s as usize]);
                 buf.b2b_spend_nano[j] += g + mul_div_ceil(g, fb as i128, PPM);
             }
         }
@@ -117,7 +111,7 @@ pub fn tally_spend(ctx: &StepCtx<'_>, w: &mut World, snap: &Snapshot, buf: &mut 
         for k in 0..buyer.recipe.len() {
             let (s, units) = buf.gtm.buyer_supply[b * bw + k];
             if s != NONE && units > 0 {
-                let g = gross_nano(units, b2b_price(w, snap.b2b_prices(), s as usize));
+                let g = gross_nano(units, snap.b2b_usd[s as usize]);
                 studio_cost += g + mul_div_ceil(g, fb as i128, PPM);
             }
         }
@@ -358,12 +352,7 @@ pub fn settle(
             let su = s as usize;
             buf.served[su] += units;
             // Units used, plus `reservation_fee_share` of granted units left unused.
-            let g_usd = b2b_gross_nano(
-                ctx,
-                units,
-                buf.supply[slot(wd, j, k)].1,
-                b2b_price(w, snap.b2b_prices(), su),
-            );
+            let g_usd = b2b_gross_nano(ctx, units, buf.supply[slot(wd, j, k)].1, snap.b2b_usd[su]);
             if w.offerings.is_platform(su) {
                 let g = pt.tokens_for_usd_floor(g_usd);
                 let paid = pay_platform(
@@ -406,7 +395,7 @@ pub fn settle(
             }
             let su = s as usize;
             buf.served[su] += units;
-            let g = pt.tokens_for_usd_floor(gross_nano(units, b2b_price(w, snap.b2b_prices(), su)));
+            let g = pt.tokens_for_usd_floor(gross_nano(units, snap.b2b_usd[su]));
             let have = ledger.tokens(buyer.payer).min(earmark);
             let (paid, _) =
                 pay_platform_sub(ctx, ledger, buf, buyer.payer, have, s, g, 0, Flow::B2b)?;

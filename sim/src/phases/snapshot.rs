@@ -45,20 +45,10 @@ pub struct Snapshot {
     pub auction_rbar: Vec<f64>,
     /// Per category: the capacity-weighted same-side network term of those asks.
     pub auction_netbar: Vec<f64>,
-    /// The posted prices before P6 wrote call-auction clearing prices over them (empty when no
-    /// auction cleared): B2B buyers chose their suppliers in P4 at these prices and pay them.
-    pub ask_usd: Vec<f64>,
-}
-
-impl Snapshot {
-    /// The per-offering USD prices B2B purchases are paid at: the posted prices as of P4.
-    pub fn b2b_prices(&self) -> &[f64] {
-        if self.ask_usd.is_empty() {
-            &self.price_usd
-        } else {
-            &self.ask_usd
-        }
-    }
+    /// Per offering: the USD price per unit a B2B buyer (composite, GTM buyer) pays, set by P3:
+    /// the posted price, or a subscription's fee per included request. P6 does not overwrite it
+    /// with call-auction clearing prices: B2B buyers chose their suppliers in P4 at these prices.
+    pub b2b_usd: Vec<f64>,
 }
 
 /// Ranking score r^a·q^b of MODEL.md §7.8.
@@ -132,7 +122,7 @@ pub fn build(p: &Params, w: &World) -> Snapshot {
         auction_qbar: Vec::new(),
         auction_rbar: Vec::new(),
         auction_netbar: Vec::new(),
-        ask_usd: Vec::new(),
+        b2b_usd: Vec::new(),
     }
 }
 
