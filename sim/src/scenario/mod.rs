@@ -17,6 +17,7 @@ use std::path::Path;
 
 pub use defaults::{default_categories, default_segments};
 pub use load::{ScenarioError, locate_key};
+pub(crate) use load::{nearest, suggest_from_message};
 pub use model::*;
 pub use overrides::{Override, PathStep, apply_overrides, parse_override, parse_path};
 pub use validate::{MAX_INCUMBENTS, MAX_TOTAL_CUSTOMERS, validate, validate_with_source};

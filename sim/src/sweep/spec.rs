@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::param::{ParamSpec, parse_spec};
 use super::sobol::MAX_DIMS;
 use super::summary::{ColumnKind, Columns, MetricDef, Stat, default_metrics};
-use crate::scenario::{ScenarioError, locate_key, parse_path};
+pub(crate) use crate::scenario::nearest;
+use crate::scenario::{ScenarioError, locate_key, parse_path, suggest_from_message as suggest};
 
 /// The experimental design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,37 +174,6 @@ impl Source<'_> {
             message,
         )
     }
-}
-
-/// The nearest candidate to `bad`, when it looks like a typo.
-pub(crate) fn nearest<'c>(
-    bad: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(bad, c);
-        let close =
-            score >= 0.85 || strsim::levenshtein(bad, c) <= (bad.chars().count() / 4).max(1);
-        if c != bad && close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
-}
-
-/// Suggestion for serde's "unknown field/variant `x`, expected ..." messages.
-fn suggest(message: &str) -> Option<String> {
-    let (bad, rest) = ["unknown field `", "unknown variant `"]
-        .iter()
-        .find_map(|p| {
-            let rest = message.strip_prefix(p)?;
-            let end = rest.find('`')?;
-            Some((&rest[..end], &rest[end + 1..]))
-        })?;
-    let expected = rest.split_once("expected")?.1;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    nearest(bad, candidates)
 }
 
 /// Types, checks and expands a `[sweep]` table; `base_seed` is the scenario's `run.seed`.

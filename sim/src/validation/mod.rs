@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::SimError;
-use crate::scenario::{self, Scenario, ScenarioError, locate_key};
+use crate::scenario::{self, Scenario, ScenarioError, locate_key, suggest_from_message as suggest};
 use crate::{Simulation, StepMetrics};
 
 /// The validation folder shipped with the program, relative to the repository root.
@@ -568,29 +568,6 @@ fn parse_table(table: &toml::Table, src: &Source<'_>) -> Result<Table, ScenarioE
         known_failure,
         kind,
     })
-}
-
-/// For serde's `unknown field/variant `x`, expected ...` messages: the expected name nearest to
-/// `x`, when it looks like a typo.
-fn suggest(message: &str) -> Option<String> {
-    let (bad, rest) = ["unknown field `", "unknown variant `"]
-        .iter()
-        .find_map(|p| {
-            let rest = message.strip_prefix(p)?;
-            let end = rest.find('`')?;
-            Some((&rest[..end], &rest[end + 1..]))
-        })?;
-    let expected = rest.split_once("expected")?.1;
-    let mut best: Option<(f64, &str)> = None;
-    for c in expected.split('`').skip(1).step_by(2) {
-        let score = strsim::jaro_winkler(bad, c);
-        let close =
-            score >= 0.85 || strsim::levenshtein(bad, c) <= (bad.chars().count() / 4).max(1);
-        if c != bad && close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
 }
 
 fn kinds_list() -> String {

@@ -17,6 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::scenario::nearest;
+
 pub mod accelerator;
 pub mod airdrop;
 pub mod buyback_and_burn;
@@ -198,23 +200,6 @@ pub(crate) fn category_ref(key: &str, name: &str, cx: &CheckCtx<'_>) -> Result<u
             .unwrap_or_default();
         (key.into(), format!("unknown category `{name}`{hint}"))
     })
-}
-
-/// The candidate nearest to `bad`, if close enough to be a typo (as the scenario loader's).
-pub(crate) fn nearest<'c>(
-    bad: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(bad, c);
-        let close =
-            score >= 0.85 || strsim::levenshtein(bad, c) <= (bad.chars().count() / 4).max(1);
-        if c != bad && close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c.to_string())
 }
 
 /// A recipe `{ category = units }`: known categories, units in [1, 1000].
