@@ -390,6 +390,16 @@ pub fn run_charts(run: &RunFolder, selection: &[String]) -> Result<Vec<Chart>> {
     Ok(out)
 }
 
+/// [`run_charts`], preceded by their small-multiples overview when there are two or more.
+pub fn run_charts_with_overview(run: &RunFolder, selection: &[String]) -> Result<Vec<Chart>> {
+    let mut list = run_charts(run, selection)?;
+    if list.len() >= 2 {
+        let overview = run_overview(run, &list);
+        list.insert(0, overview);
+    }
+    Ok(list)
+}
+
 /// The small-multiples overview of a run: the given charts as panels.
 pub fn run_overview(run: &RunFolder, charts: &[Chart]) -> Chart {
     let panels: Vec<Chart> = charts

@@ -197,12 +197,7 @@ fn csv_text(c: &Comparison) -> String {
 /// Runs the command.
 pub fn run(a: CompareArgs) -> Result<()> {
     let (arm_a, arm_b, default_out) = arms(&a)?;
-    let metrics: Vec<String> = a
-        .metrics
-        .iter()
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty())
-        .collect();
+    let metrics = super::clean_list(&a.metrics);
     let c = compare::compare(arm_a, arm_b, &metrics)?;
     emit(&summary_text(&c))?;
     let out = a.out.clone().unwrap_or(default_out);

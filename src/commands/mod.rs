@@ -33,6 +33,15 @@ pub struct ScenarioArgs {
     pub steps: Option<u32>,
 }
 
+/// A comma-separated `--metrics`-style list as given: trimmed, empty entries dropped.
+pub fn clean_list(items: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
 /// Runs a parsed command line.
 pub fn dispatch(cli: crate::cli::Cli) -> Result<()> {
     match cli.command {

@@ -72,19 +72,10 @@ pub fn write_charts(charts: &[Chart], out: &Path, format: FormatArg) -> Result<V
 pub fn run(a: PlotArgs) -> Result<()> {
     let folder = Folder::open(&a.dir)?;
     let out = a.out.clone().unwrap_or_else(|| a.dir.join("plots"));
-    let metrics: Vec<String> = a
-        .metrics
-        .iter()
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty())
-        .collect();
+    let metrics = super::clean_list(&a.metrics);
     let (list, skipped) = match &folder {
         Folder::Run(run) => {
-            let mut list = charts::run_charts(run, &metrics)?;
-            if list.len() >= 2 {
-                let overview = charts::run_overview(run, &list);
-                list.insert(0, overview);
-            }
+            let list = charts::run_charts_with_overview(run, &metrics)?;
             (list, Vec::new())
         }
         Folder::Sweep(sweep) => {

@@ -22,19 +22,10 @@ pub struct ReportArgs {
 /// Runs the command.
 pub fn run(a: ReportArgs) -> Result<()> {
     let folder = Folder::open(&a.dir)?;
-    let metrics: Vec<String> = a
-        .metrics
-        .iter()
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty())
-        .collect();
+    let metrics = super::clean_list(&a.metrics);
     let html = match &folder {
         Folder::Run(run) => {
-            let mut list = charts::run_charts(run, &metrics)?;
-            if list.len() >= 2 {
-                let overview = charts::run_overview(run, &list);
-                list.insert(0, overview);
-            }
+            let list = charts::run_charts_with_overview(run, &metrics)?;
             report::run_report(run, &list)?
         }
         Folder::Sweep(sweep) => {
